@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cache_dev.c - shadow caches created from userspace, and their ioctls.
+ *
+ * Each cache created by CACHE_CREATE is a shadow_cache over an object type
+ * (profiles.c), registered under a small integer id.  Caches belong to the
+ * module, not to the file that created them: they outlive the caller and
+ * are destroyed at unload.  Objects that CACHE_ALLOC hands out stay in the
+ * module, on the cache's held list, linked through the caller-owned head
+ * of each object, until CACHE_FREE gives them back.
+ *
+ * Locking
+ * -------
+ *   shadow_registry_lock (mutex)  ->  shadow_user_cache.held_lock (mutex)
+ *
+ * shadow_registry_lock guards the id table and the name check, and is held
+ * across lookup-and-get and across destroy.  An ioctl works on a cache
+ * through a reference (users) taken under it, so CACHE_DESTROY can refuse
+ * with -EBUSY while another caller is inside an ioctl on that cache, and
+ * otherwise destroy it with the lock held so that no lookup can find it.
+ * held_lock guards the held list only: objects are allocated and freed
+ * outside it, so callers on several CPUs exercise the cache concurrently.
+ * Neither lock is held across shadow_cache_alloc(), and the shrinker
+ * takes neither.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/idr.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../uapi/shadowslab.h"
+#include "internal.h"
+#include "profiles.h"
+#include "shadow_cache.h"
+
+#define SHADOW_MAX_USER_CACHES		64
+#define SHADOW_MAX_OBJS_PER_CALL	(1U << 20)
+
+struct shadow_user_cache {
+	u32 id;
+	refcount_t users;		/* 1 for the registry, +1 per ioctl */
+	struct shadow_cache *cache;
+	struct shadow_objtype *type;
+	struct mutex held_lock;
+	struct list_head held;		/* through each object's head */
+	u64 nr_held;
+};
+
+static DEFINE_MUTEX(shadow_registry_lock);
+static DEFINE_IDR(shadow_registry);
+
+static struct shadow_user_cache *shadow_user_cache_get(u32 id)
+{
+	struct shadow_user_cache *uc;
+
+	mutex_lock(&shadow_registry_lock);
+	uc = idr_find(&shadow_registry, id);
+	if (uc)
+		refcount_inc(&uc->users);
+	mutex_unlock(&shadow_registry_lock);
+	return uc;
+}
+
+static void shadow_user_cache_put(struct shadow_user_cache *uc)
+{
+	refcount_dec(&uc->users);
+}
+
+static bool shadow_name_valid(const char *name, size_t len)
+{
+	size_t i;
+
+	if (!memchr(name, '\0', len))
+		return false;
+	for (i = 0; name[i]; i++)
+		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+			return false;
+	return true;
+}
+
+static bool shadow_name_taken(const char *name,
+			      const struct shadow_user_cache *self)
+{
+	struct shadow_user_cache *uc;
+	int id;
+
+	lockdep_assert_held(&shadow_registry_lock);
+	idr_for_each_entry(&shadow_registry, uc, id)
+		if (uc != self && !strcmp(shadow_cache_name(uc->cache), name))
+			return true;
+	return false;
+}
+
+long shadow_ioctl_cache_create(void *arg)
+{
+	struct shadowslab_cache_create *req = arg;
+	struct shadow_cache_args args = {
+		.ctor = shadow_obj_ctor,
+		.dtor = shadow_obj_dtor,
+		.magazine_size = req->magazine_size,
+	};
+	struct shadow_user_cache *uc;
+	char name[SHADOWSLAB_NAME_LEN];
+	int id, err;
+
+	if (req->reserved || req->flags & ~SHADOWSLAB_CACHE_FLAGS_ALL ||
+	    req->magazine_size > SHADOWSLAB_MAGAZINE_SIZE_MAX ||
+	    !shadow_name_valid(req->name, sizeof(req->name)))
+		return -EINVAL;
+
+	uc = kzalloc(sizeof(*uc), GFP_KERNEL);
+	if (!uc)
+		return -ENOMEM;
+	refcount_set(&uc->users, 1);
+	mutex_init(&uc->held_lock);
+	INIT_LIST_HEAD(&uc->held);
+
+	uc->type = shadow_objtype_create(&req->spec);
+	if (IS_ERR(uc->type)) {
+		err = PTR_ERR(uc->type);
+		goto err_free;
+	}
+
+	mutex_lock(&shadow_registry_lock);
+	/* Published only with the lock dropped, when the cache is whole. */
+	id = idr_alloc(&shadow_registry, uc, 1, SHADOW_MAX_USER_CACHES + 1,
+		       GFP_KERNEL);
+	if (id < 0) {
+		err = id;
+		goto err_unlock;
+	}
+	uc->id = id;
+	if (req->name[0])
+		strscpy(name, req->name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%s-%d",
+			 shadow_objtype_name(uc->type), id);
+	err = -EEXIST;
+	if (shadow_name_taken(name, uc))
+		goto err_idr;
+
+	args.name = name;
+	args.size = shadow_objtype_size(uc->type);
+	args.align = shadow_objtype_align(uc->type);
+	args.priv = uc->type;
+	args.obj_percpu_bytes = shadow_objtype_percpu_bytes(uc->type);
+	if (req->flags & SHADOWSLAB_CACHE_DEFERRED_DTOR)
+		args.flags |= SHADOW_CACHE_DEFERRED_DTOR;
+	uc->cache = shadow_cache_create(&args);
+	if (IS_ERR(uc->cache)) {
+		err = PTR_ERR(uc->cache);
+		goto err_idr;
+	}
+	mutex_unlock(&shadow_registry_lock);
+
+	req->id = id;
+	return 0;
+
+err_idr:
+	idr_remove(&shadow_registry, id);
+err_unlock:
+	mutex_unlock(&shadow_registry_lock);
+	shadow_objtype_destroy(uc->type);
+err_free:
+	kfree(uc);
+	return err;
+}
+
+/* Destroy a cache that holds no objects; the registry lock is held. */
+static int shadow_user_cache_destroy(struct shadow_user_cache *uc)
+{
+	int err;
+
+	lockdep_assert_held(&shadow_registry_lock);
+	err = shadow_cache_destroy(uc->cache);
+	if (err)
+		return err;
+	idr_remove(&shadow_registry, uc->id);
+	shadow_objtype_destroy(uc->type);
+	kfree(uc);
+	return 0;
+}
+
+long shadow_ioctl_cache_destroy(void *arg)
+{
+	struct shadowslab_cache_ref *req = arg;
+	struct shadow_user_cache *uc;
+	int err;
+
+	if (req->reserved)
+		return -EINVAL;
+
+	mutex_lock(&shadow_registry_lock);
+	uc = idr_find(&shadow_registry, req->id);
+	if (!uc)
+		err = -ENOENT;
+	else if (refcount_read(&uc->users) != 1 || READ_ONCE(uc->nr_held))
+		err = -EBUSY;
+	else
+		err = shadow_user_cache_destroy(uc);
+	mutex_unlock(&shadow_registry_lock);
+	return err;
+}
+
+long shadow_ioctl_cache_alloc(void *arg)
+{
+	struct shadowslab_cache_objs *req = arg;
+	struct shadow_user_cache *uc;
+	LIST_HEAD(got);
+	u32 done = 0;
+
+	if (req->reserved || !req->count ||
+	    req->count > SHADOW_MAX_OBJS_PER_CALL)
+		return -EINVAL;
+	uc = shadow_user_cache_get(req->id);
+	if (!uc)
+		return -ENOENT;
+
+	while (done < req->count && !fatal_signal_pending(current)) {
+		struct list_head *obj;
+
+		obj = shadow_cache_alloc(uc->cache, GFP_KERNEL);
+		if (!obj)
+			break;
+		list_add(obj, &got);
+		done++;
+		cond_resched();
+	}
+
+	mutex_lock(&uc->held_lock);
+	list_splice(&got, &uc->held);
+	uc->nr_held += done;
+	req->held = uc->nr_held;
+	mutex_unlock(&uc->held_lock);
+	shadow_user_cache_put(uc);
+
+	req->done = done;
+	return done ? 0 : -ENOMEM;
+}
+
+/* Detach up to @count held objects (0 = all) and give them back. */
+static u64 shadow_user_cache_release(struct shadow_user_cache *uc, u64 count)
+{
+	struct list_head *obj, *next;
+	LIST_HEAD(give);
+	u64 done = 0;
+
+	mutex_lock(&uc->held_lock);
+	list_for_each_safe(obj, next, &uc->held) {
+		if (count && done == count)
+			break;
+		list_move(obj, &give);
+		done++;
+	}
+	uc->nr_held -= done;
+	mutex_unlock(&uc->held_lock);
+
+	list_for_each_safe(obj, next, &give)
+		shadow_cache_free(uc->cache, obj);
+	return done;
+}
+
+long shadow_ioctl_cache_free(void *arg)
+{
+	struct shadowslab_cache_objs *req = arg;
+	struct shadow_user_cache *uc;
+
+	if (req->reserved || req->count > SHADOW_MAX_OBJS_PER_CALL)
+		return -EINVAL;
+	uc = shadow_user_cache_get(req->id);
+	if (!uc)
+		return -ENOENT;
+	req->done = shadow_user_cache_release(uc, req->count);
+	req->held = READ_ONCE(uc->nr_held);
+	shadow_user_cache_put(uc);
+	return 0;
+}
+
+long shadow_ioctl_cache_shrink(void *arg)
+{
+	struct shadowslab_cache_shrink *req = arg;
+	struct shadow_shrink_result result;
+	struct shadow_user_cache *uc;
+
+	if (req->flags & ~SHADOWSLAB_SHRINK_PURGE)
+		return -EINVAL;
+	uc = shadow_user_cache_get(req->id);
+	if (!uc)
+		return -ENOENT;
+	shadow_cache_shrink(uc->cache, req->flags & SHADOWSLAB_SHRINK_PURGE,
+			    &result);
+	shadow_user_cache_put(uc);
+	req->slabs_released = result.slabs;
+	req->objects_released = result.objects;
+	return 0;
+}
+
+long shadow_ioctl_cache_stats(void *arg)
+{
+	struct shadowslab_cache_stats *st = arg;
+	struct shadow_user_cache *uc;
+	u32 id = st->id;
+
+	uc = shadow_user_cache_get(id);
+	if (!uc)
+		return -ENOENT;
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	shadow_cache_get_stats(uc->cache, st);
+	shadow_objtype_describe(uc->type, &st->spec);
+	st->objs_held = READ_ONCE(uc->nr_held);
+	st->faults_injected = shadow_objtype_faults_injected(uc->type);
+	shadow_user_cache_put(uc);
+	return 0;
+}
+
+long shadow_ioctl_cache_list(void *arg)
+{
+	struct shadowslab_cache_list *req = arg;
+	u32 __user *ids = u64_to_user_ptr(req->ids_ptr);
+	struct shadow_user_cache *uc;
+	u32 count = 0;
+	int id, err = 0;
+
+	mutex_lock(&shadow_registry_lock);
+	idr_for_each_entry(&shadow_registry, uc, id) {
+		if (count < req->capacity && put_user((u32)id, &ids[count])) {
+			err = -EFAULT;
+			break;
+		}
+		count++;
+	}
+	mutex_unlock(&shadow_registry_lock);
+	req->count = count;
+	return err;
+}
+
+long shadow_ioctl_cache_fault(void *arg)
+{
+	struct shadowslab_cache_fault *req = arg;
+	struct shadow_user_cache *uc;
+	int err;
+
+	uc = shadow_user_cache_get(req->id);
+	if (!uc)
+		return -ENOENT;
+	err = shadow_objtype_set_fault(uc->type, req);
+	req->injected = shadow_objtype_faults_injected(uc->type);
+	shadow_user_cache_put(uc);
+	return err;
+}
+
+void shadow_cache_dev_exit(void)
+{
+	struct shadow_user_cache *uc;
+	int id;
+
+	mutex_lock(&shadow_registry_lock);
+	idr_for_each_entry(&shadow_registry, uc, id) {
+		shadow_user_cache_release(uc, 0);
+		WARN_ON(shadow_user_cache_destroy(uc));
+	}
+	mutex_unlock(&shadow_registry_lock);
+	idr_destroy(&shadow_registry);
+}
