@@ -136,6 +136,11 @@ static const struct shadowslab_ioctl_desc shadowslab_ioctls[] = {
 	SHADOW_IOCTL(SHADOWSLAB_IOC_CACHE_FAULT,
 		     SHADOWSLAB_CACHE_FAULT_SIZE_VER0,
 		     shadow_ioctl_cache_fault),
+	SHADOW_IOCTL(SHADOWSLAB_IOC_RUN, SHADOWSLAB_RUN_SIZE_VER0,
+		     shadow_ioctl_run),
+	SHADOW_IOCTL(SHADOWSLAB_IOC_RUN_PROGRESS,
+		     SHADOWSLAB_RUN_PROGRESS_SIZE_VER0,
+		     shadow_ioctl_run_progress),
 };
 
 /* Same command apart from the argument size, which may differ by version. */
