@@ -1,0 +1,122 @@
+#!/bin/bash
+# test_vm_harness.sh: self-test of scripts/vm-run, run on the host.
+#
+# Every other kernel test trusts vm-run to propagate exit statuses, expose the
+# checkout and notice kernel warnings, so check exactly that: boot a few
+# guests and compare what vm-run reports with what must have happened.  The
+# out-of-tree module warn_at_load.ko (built here against the headers of the
+# kernel vm-run boots, into build/vm-harness/) provides a warning on demand.
+# Output is TAP 13 with the kselftest totals line; exit 0 iff all passed.
+#
+# Environment: KERNEL_RELEASE overrides the release to build the module for
+# (default: that of the newest /boot/vmlinuz-*, which vm-run boots).
+set -euo pipefail
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd -- "$here/../.." && pwd -P)
+vmrun=$repo/scripts/vm-run
+work=$repo/build/vm-harness
+ntests=7
+n=0
+pass=0
+fail=0
+
+# ok DESCRIPTION CONDITION...: run CONDITION and report it as test n+1; on
+# failure show the last vm-run's output as TAP diagnostics.
+ok() {
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		pass=$((pass + 1))
+		echo "ok $n - $desc"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n - $desc"
+		echo "# vm-run exit status $rc; its stdout, then stderr:"
+		sed 's/^/#   /' "$work/stdout" "$work/stderr"
+	fi
+}
+
+# vm ARGS...: run vm-run, non-interactively, keeping its exit status in rc,
+# its stdout in $work/stdout and its stderr in $work/stderr.
+vm() {
+	rc=0
+	"$vmrun" --quiet "$@" </dev/null >"$work/stdout" 2>"$work/stderr" || rc=$?
+}
+
+# Predicates over the last vm run.
+status_is() {
+	[[ $rc -eq $1 ]]
+}
+
+stdout_is() {
+	[[ $(<"$work/stdout") == "$1" ]]
+}
+
+stderr_has() {
+	grep -qF -- "$1" "$work/stderr"
+}
+
+warning_reported() {
+	status_is 3 && stderr_has "CMD exited with status 0" &&
+		stderr_has "shadowslab harness: deliberate warning"
+}
+
+token_arrived() {
+	status_is 0 && [[ $(cat "$work/from-guest" 2>/dev/null) == "$token" ]]
+}
+
+cpus_as_asked() {
+	status_is 0 && stdout_is $'0-7\n0-1'
+}
+
+timed_out() {
+	status_is 124 && stderr_has "timed out"
+}
+
+echo "TAP version 13"
+echo "1..$ntests"
+
+if [[ -z ${KERNEL_RELEASE:-} ]]; then
+	newest=$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -n1)
+	KERNEL_RELEASE=${newest#/boot/vmlinuz-}
+fi
+# Kbuild (before 6.13) writes its output next to the sources, so build a copy.
+rm -rf "$work"
+mkdir -p "$work/module"
+cp "$here/warn_at_load.c" "$here/Makefile" "$work/module/"
+if ! make -C "/usr/src/linux-headers-$KERNEL_RELEASE" M="$work/module" \
+	modules >"$work/module-build.log" 2>&1; then
+	sed 's/^/# /' "$work/module-build.log"
+	echo "Bail out! cannot build warn_at_load.ko for $KERNEL_RELEASE"
+	exit 1
+fi
+
+vm -- true
+ok "vm-run -- true exits 0" status_is 0
+
+vm -- sh -c 'exit 7'
+ok "CMD's exit status 7 propagates" status_is 7
+
+vm -- insmod "$work/module/warn_at_load.ko"
+ok "a WARN at insmod fails the run with status 3 although insmod succeeded" \
+	warning_reported
+
+token=$RANDOM-$$
+# shellcheck disable=SC2016 # $1 and $2 belong to the guest's sh
+vm -- sh -c 'echo "$1" >"$2" && if touch /vm-harness-probe 2>/dev/null;
+	then echo root-writable; else echo root-read-only; fi' sh \
+	"$token" "$work/from-guest"
+ok "a file written in the guest's checkout appears on the host" token_arrived
+ok "/ is read-only in the guest" stdout_is root-read-only
+
+vm --cpus 2 --maxcpus 8 -- \
+	cat /sys/devices/system/cpu/possible /sys/devices/system/cpu/online
+ok "--cpus 2 --maxcpus 8: CPUs 0-7 possible, 0-1 online" cpus_as_asked
+
+vm --timeout 20 -- sleep 1000
+ok "--timeout 20 -- sleep 1000 exits 124" timed_out
+
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+((fail == 0 && n == ntests))
