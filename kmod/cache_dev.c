@@ -172,13 +172,27 @@ err_free:
 	return err;
 }
 
-/* Destroy a cache that holds no objects; the registry lock is held. */
-static int shadow_user_cache_destroy(struct shadow_user_cache *uc)
+/*
+ * Destroy a cache that holds no objects, reporting its final balance into
+ * @req if given; the registry lock is held.
+ */
+static int shadow_user_cache_destroy(struct shadow_user_cache *uc,
+				     struct shadowslab_cache_destroy *req)
 {
+	struct shadowslab_cache_stats *st;
 	int err;
 
 	lockdep_assert_held(&shadow_registry_lock);
-	err = shadow_cache_destroy(uc->cache);
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	err = shadow_cache_destroy(uc->cache, st);
+	if (!err && req) {
+		req->ctor_calls = st->ctor_calls;
+		req->ctor_failures = st->ctor_failures;
+		req->dtor_calls = st->dtor_calls;
+	}
+	kfree(st);
 	if (err)
 		return err;
 	idr_remove(&shadow_registry, uc->id);
@@ -189,7 +203,7 @@ static int shadow_user_cache_destroy(struct shadow_user_cache *uc)
 
 long shadow_ioctl_cache_destroy(void *arg)
 {
-	struct shadowslab_cache_ref *req = arg;
+	struct shadowslab_cache_destroy *req = arg;
 	struct shadow_user_cache *uc;
 	int err;
 
@@ -203,7 +217,7 @@ long shadow_ioctl_cache_destroy(void *arg)
 	else if (refcount_read(&uc->users) != 1 || READ_ONCE(uc->nr_held))
 		err = -EBUSY;
 	else
-		err = shadow_user_cache_destroy(uc);
+		err = shadow_user_cache_destroy(uc, req);
 	mutex_unlock(&shadow_registry_lock);
 	return err;
 }
@@ -364,7 +378,7 @@ void shadow_cache_dev_exit(void)
 	mutex_lock(&shadow_registry_lock);
 	idr_for_each_entry(&shadow_registry, uc, id) {
 		shadow_user_cache_release(uc, 0);
-		WARN_ON(shadow_user_cache_destroy(uc));
+		WARN_ON(shadow_user_cache_destroy(uc, NULL));
 	}
 	mutex_unlock(&shadow_registry_lock);
 	idr_destroy(&shadow_registry);

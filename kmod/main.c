@@ -47,8 +47,8 @@ struct dentry *shadowslab_debugfs_root;
 static_assert(sizeof(struct shadowslab_info) == SHADOWSLAB_INFO_SIZE_VER0);
 static_assert(sizeof(struct shadowslab_cache_create) ==
 	      SHADOWSLAB_CACHE_CREATE_SIZE_VER0);
-static_assert(sizeof(struct shadowslab_cache_ref) ==
-	      SHADOWSLAB_CACHE_REF_SIZE_VER0);
+static_assert(sizeof(struct shadowslab_cache_destroy) ==
+	      SHADOWSLAB_CACHE_DESTROY_SIZE_VER0);
 static_assert(sizeof(struct shadowslab_cache_objs) ==
 	      SHADOWSLAB_CACHE_OBJS_SIZE_VER0);
 static_assert(sizeof(struct shadowslab_cache_shrink) ==
@@ -84,13 +84,15 @@ static long shadow_ioctl_info(void *arg)
 		sizeof(info->module_version));
 	strscpy(info->kernel_release, init_utsname()->release,
 		sizeof(info->kernel_release));
+	info->percpu_allocs = shadow_percpu_allocs();
+	info->percpu_frees = shadow_percpu_frees();
 	return 0;
 }
 
 union shadowslab_ioctl_arg {
 	struct shadowslab_info info;
 	struct shadowslab_cache_create cache_create;
-	struct shadowslab_cache_ref cache_ref;
+	struct shadowslab_cache_destroy cache_destroy;
 	struct shadowslab_cache_objs cache_objs;
 	struct shadowslab_cache_shrink cache_shrink;
 	struct shadowslab_cache_stats cache_stats;
@@ -116,7 +118,7 @@ static const struct shadowslab_ioctl_desc shadowslab_ioctls[] = {
 		     SHADOWSLAB_CACHE_CREATE_SIZE_VER0,
 		     shadow_ioctl_cache_create),
 	SHADOW_IOCTL(SHADOWSLAB_IOC_CACHE_DESTROY,
-		     SHADOWSLAB_CACHE_REF_SIZE_VER0,
+		     SHADOWSLAB_CACHE_DESTROY_SIZE_VER0,
 		     shadow_ioctl_cache_destroy),
 	SHADOW_IOCTL(SHADOWSLAB_IOC_CACHE_ALLOC,
 		     SHADOWSLAB_CACHE_OBJS_SIZE_VER0,

@@ -780,6 +780,35 @@ static int shadow_cpu_dead(unsigned int cpu, struct hlist_node *node)
 
 /* ---------------------------------------------------------------- stats */
 
+static u64 shadow_cpu_rounds(struct shadow_cache *cache)
+{
+	u64 rounds = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct shadow_cpu_cache *cc = per_cpu_ptr(cache->cpu, cpu);
+
+		spin_lock(&cc->lock);
+		if (cc->loaded)
+			rounds += cc->loaded->rounds;
+		if (cc->prev)
+			rounds += cc->prev->rounds;
+		spin_unlock(&cc->lock);
+	}
+	return rounds;
+}
+
+/* Objects handed out and not given back; exact when quiescent. */
+static unsigned long shadow_cache_outstanding(struct shadow_cache *cache)
+{
+	u64 cached = shadow_cpu_rounds(cache);
+
+	spin_lock(&cache->depot_lock);
+	cached += (u64)cache->depot_full.total * cache->magazine_size;
+	spin_unlock(&cache->depot_lock);
+	return READ_ONCE(cache->slab_objs_out) - cached;
+}
+
 void shadow_cache_get_stats(struct shadow_cache *cache,
 			    struct shadowslab_cache_stats *st)
 {
@@ -986,14 +1015,14 @@ err_free:
 	return ERR_PTR(err);
 }
 
-int shadow_cache_destroy(struct shadow_cache *cache)
+int shadow_cache_destroy(struct shadow_cache *cache,
+			 struct shadowslab_cache_stats *final)
 {
-	struct shadowslab_cache_stats st = {};
+	unsigned long outstanding = shadow_cache_outstanding(cache);
 
-	shadow_cache_get_stats(cache, &st);
-	if (st.objs_in_use) {
-		pr_warn("cache %s: destroy refused, %llu objects outstanding\n",
-			cache->name, st.objs_in_use);
+	if (outstanding) {
+		pr_warn("cache %s: destroy refused, %lu objects outstanding\n",
+			cache->name, outstanding);
 		return -EBUSY;
 	}
 
@@ -1015,6 +1044,8 @@ int shadow_cache_destroy(struct shadow_cache *cache)
 	     atomic64_read(&cache->ctor_failures),
 	     atomic64_read(&cache->dtor_calls));
 
+	if (final)
+		shadow_cache_get_stats(cache, final);
 	free_percpu(cache->cpu);
 	kfree(cache);
 	return 0;

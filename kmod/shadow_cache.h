@@ -81,7 +81,12 @@ void *shadow_cache_alloc(struct shadow_cache *cache, gfp_t gfp);
 void shadow_cache_free(struct shadow_cache *cache, void *obj);
 void shadow_cache_shrink(struct shadow_cache *cache, bool purge,
 			 struct shadow_shrink_result *result);
-int shadow_cache_destroy(struct shadow_cache *cache);
+/*
+ * Refuses with -EBUSY while objects are out.  Otherwise releases all, and
+ * fills @final (if not NULL) with the statistics after the release.
+ */
+int shadow_cache_destroy(struct shadow_cache *cache,
+			 struct shadowslab_cache_stats *final);
 
 /* Fill the cache's part of @stats; the caller fills id, spec and faults. */
 void shadow_cache_get_stats(struct shadow_cache *cache,

@@ -90,7 +90,7 @@ static int shadow_ctor_setup(struct shadow_strategy_ctx *ctx)
 
 static void shadow_ctor_teardown(struct shadow_strategy_ctx *ctx)
 {
-	WARN_ON(shadow_cache_destroy(ctx->priv));
+	WARN_ON(shadow_cache_destroy(ctx->priv, NULL));
 }
 
 static void *shadow_ctor_get(struct shadow_strategy_ctx *ctx)

@@ -16,14 +16,15 @@
  *    and every new field is defined so that 0 keeps the old behaviour;
  *  - a longer (newer) struct is accepted only if the bytes the module does
  *    not know are zero, otherwise -E2BIG;
- *  - on the way out the module writes min(user size, its size) bytes.
+ *  - on the way out the module writes min(user size, its size) bytes and
+ *    zeroes the rest of a longer struct.
  *
  * Every field is fixed-width and naturally aligned; padding is explicit
  * and named "reserved": it must be zero on input (-EINVAL otherwise) and is
  * zero on output.  Arrays of results (struct shadowslab_thread_result) carry
  * their element size in the enclosing struct for the same reason.
  *
- * Errors: unknown command -ENOTTY, malformed argument -EINVAL, bad user
+ * Errors: unknown command (or known number, wrong direction) -ENOTTY, malformed argument -EINVAL, bad user
  * pointer -EFAULT, missing CAP_SYS_ADMIN -EPERM, unknown cache -ENOENT,
  * cache or runner busy -EBUSY.
  */
@@ -65,8 +66,11 @@ struct shadowslab_info {
 	__u32 features;			/* SHADOWSLAB_FEAT_* */
 	char module_version[SHADOWSLAB_VERSION_LEN];	/* NUL-terminated */
 	char kernel_release[SHADOWSLAB_RELEASE_LEN];	/* NUL-terminated */
+	/* percpu allocations and frees by the module's objects since load */
+	__u64 percpu_allocs;
+	__u64 percpu_frees;
 };
-#define SHADOWSLAB_INFO_SIZE_VER0	128
+#define SHADOWSLAB_INFO_SIZE_VER0	144
 
 /* --------------------------------------------------------------- profiles */
 
@@ -115,12 +119,20 @@ struct shadowslab_cache_create {
 };
 #define SHADOWSLAB_CACHE_CREATE_SIZE_VER0	128
 
-/* DESTROY: -EBUSY while the cache holds objects for userspace. */
-struct shadowslab_cache_ref {
+/*
+ * DESTROY: -EBUSY while the cache holds objects for userspace or another
+ * caller is working on it.  On success it reports the cache's final
+ * balance: every constructed object was destroyed when
+ * dtor_calls == ctor_calls - ctor_failures.
+ */
+struct shadowslab_cache_destroy {
 	__u32 id;			/* in */
 	__u32 reserved;
+	__u64 ctor_calls;		/* out */
+	__u64 ctor_failures;		/* out */
+	__u64 dtor_calls;		/* out */
 };
-#define SHADOWSLAB_CACHE_REF_SIZE_VER0	8
+#define SHADOWSLAB_CACHE_DESTROY_SIZE_VER0	32
 
 /*
  * ALLOC allocates up to count objects and holds them in the module; FREE
@@ -137,8 +149,13 @@ struct shadowslab_cache_objs {
 };
 #define SHADOWSLAB_CACHE_OBJS_SIZE_VER0	24
 
+/*
+ * SHRINK returns the depot's magazines that were not needed since the
+ * previous shrink (its working set stays), then releases every free slab.
+ * With SHADOWSLAB_SHRINK_PURGE it first empties every CPU's magazines and
+ * the whole depot, so every object not in use is released.
+ */
 /* shadowslab_cache_shrink.flags */
-/* Also empty every CPU's magazines and the whole depot first. */
 #define SHADOWSLAB_SHRINK_PURGE		(1U << 0)
 
 struct shadowslab_cache_shrink {
@@ -309,7 +326,7 @@ struct shadowslab_run_progress {
 #define SHADOWSLAB_IOC_CACHE_CREATE \
 	_IOWR(SHADOWSLAB_IOC_MAGIC, 0x10, struct shadowslab_cache_create)
 #define SHADOWSLAB_IOC_CACHE_DESTROY \
-	_IOW(SHADOWSLAB_IOC_MAGIC, 0x11, struct shadowslab_cache_ref)
+	_IOWR(SHADOWSLAB_IOC_MAGIC, 0x11, struct shadowslab_cache_destroy)
 #define SHADOWSLAB_IOC_CACHE_ALLOC \
 	_IOWR(SHADOWSLAB_IOC_MAGIC, 0x12, struct shadowslab_cache_objs)
 #define SHADOWSLAB_IOC_CACHE_FREE \
