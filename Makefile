@@ -42,7 +42,8 @@ CMAKE_BUILD_TYPE ?= RelWithDebInfo
 
 export VM_KERNEL VM_OPTS
 
-.PHONY: all deps kmod vm-kmod tools unit check demo bench checkpatch clean
+.PHONY: all deps kmod vm-kmod vm-kmod-clean tools unit check demo bench \
+	checkpatch clean
 
 all: kmod tools
 
@@ -55,6 +56,9 @@ kmod:
 
 vm-kmod:
 	$(MAKE) kmod KDIR=$(VM_TARGET_KDIR)
+
+vm-kmod-clean:
+	$(MAKE) -C $(VM_TARGET_KDIR) M=$(TOP)/kmod clean
 
 tools:
 	cmake -S $(TOP)/tools -B $(BUILD)/tools -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) >/dev/null

@@ -174,6 +174,13 @@ out:
 	WRITE_ONCE(th->progress, n);
 }
 
+/* The start barrier is open, or the run is over. */
+static bool shadow_run_released(struct shadow_run *run)
+{
+	/* Pairs with the release that opens it: deadline_ns is then seen. */
+	return smp_load_acquire(&run->go) || READ_ONCE(run->stop);
+}
+
 static int shadow_thread_fn(void *data)
 {
 	struct shadow_run_thread *th = data;
@@ -193,9 +200,7 @@ static int shadow_thread_fn(void *data)
 	atomic_inc(&run->warm);
 	wake_up_all(&run->barrier_wq);
 	/* Interruptible only to keep a long wait off the hung-task radar. */
-	wait_event_interruptible(run->barrier_wq,
-				 smp_load_acquire(&run->go) ||
-				 READ_ONCE(run->stop));
+	wait_event_interruptible(run->barrier_wq, shadow_run_released(run));
 	if (!READ_ONCE(run->stop))
 		shadow_thread_timed(th);
 
@@ -353,6 +358,7 @@ static long shadow_run_execute(struct shadow_run *run, unsigned int *cpus,
 		run->start_ns = ktime_get_ns();
 		run->deadline_ns = run->start_ns + req->duration_ns;
 		WRITE_ONCE(run->phase, SHADOWSLAB_PHASE_TIMED);
+		/* Publishes deadline_ns; pairs with the threads' acquire. */
 		smp_store_release(&run->go, true);
 		wake_up_all(&run->barrier_wq);
 		if (wait_for_completion_interruptible(&run->done))

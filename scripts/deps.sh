@@ -24,8 +24,8 @@ packages=(
 	bpftrace linux-perf
 	# plots for "shadowctl compare --plot"
 	gnuplot-nox
-	# checkpatch.pl for "make checkpatch"
-	perl
+	# checkpatch.pl for "make checkpatch", and the debug kernel's source
+	perl linux-source-6.1
 )
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - everything "make check" runs after the build, and the one
+# count of it all.  The Makefile has already installed the packages and
+# built the module (for the VM's kernel) and the tools.
+#
+#   1. static: the module builds without warnings at W=1; checkpatch.pl
+#      is clean over the kernel C
+#   2. unit:   the tools' GoogleTest suite, through ctest, on the host
+#   3. vm-harness: the VM runner's own test (a kernel warning fails a run)
+#   4. selftests: every selftest in one guest of Debian's stock kernel,
+#      with possible CPUs > online CPUs so CPU hotplug paths are reachable
+#
+# Each part's output goes to the terminal and to build/check/PART.log.  The
+# last line counts every test point of every part: "N passed, N failed",
+# then ", N skipped".  A part that did not run, or whose runner failed
+# without a count (a kernel report, a timeout, a crash), adds a failure,
+# so the exit status is non-zero if anything failed or did not run.
+#
+# Environment: VM_OPTS  extra scripts/vm-run options for the selftests
+#              CHECK_PARTS  a subset to run, e.g. "unit selftests"
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs=$top/build/check
+mkdir -p "$logs"
+parts=${CHECK_PARTS:-static unit vm-harness selftests}
+
+pass=0 fail=0 skip=0
+summary=()
+
+# record PART PASS FAIL SKIP [NOTE]
+record() {
+	pass=$((pass + $2)) fail=$((fail + $3)) skip=$((skip + $4))
+	summary+=("$(printf '%-11s %4d passed, %d failed, %d skipped%s' \
+		"$1" "$2" "$3" "$4" "${5:+  ($5)}")")
+}
+
+banner() {
+	printf '\n==== %s ====\n' "$1"
+}
+
+run_static() {
+	local p=0 f=0 warnings
+	banner "static: W=1 build, checkpatch"
+	# From clean, so that an up-to-date build cannot hide a warning.
+	{ make -s -C "$top" vm-kmod-clean && make -s -C "$top" vm-kmod; } \
+		>"$logs/static-build.log" 2>&1
+	warnings=$(grep -c -E 'warning:|error:' "$logs/static-build.log")
+	if ((warnings == 0)); then
+		echo "ok - the module builds without warnings at W=1"; p=$((p + 1))
+	else
+		echo "not ok - the module build printed $warnings warnings:"
+		grep -E 'warning:|error:' "$logs/static-build.log"
+		f=$((f + 1))
+	fi
+	if "$top/scripts/checkpatch.sh" >"$logs/checkpatch.log" 2>&1; then
+		echo "ok - checkpatch.pl is clean"; p=$((p + 1))
+	else
+		echo "not ok - checkpatch.pl:"; cat "$logs/checkpatch.log"
+		f=$((f + 1))
+	fi
+	record static "$p" "$f" 0
+}
+
+run_unit() {
+	local out total failed
+	banner "unit: ctest"
+	ctest --test-dir "$top/build/tools" --output-on-failure 2>&1 |
+		tee "$logs/unit.log"
+	out=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' \
+		"$logs/unit.log" | tail -n 1)
+	if [[ -z "$out" ]]; then
+		record unit 0 1 0 "ctest printed no count"
+		return
+	fi
+	failed=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$out")
+	total=$(sed -E 's/.* tests failed out of ([0-9]+).*/\1/' <<<"$out")
+	record unit $((total - failed)) "$failed" 0
+}
+
+# run_tap PART LOG CMD... : run a TAP-printing command and count its points
+run_tap() {
+	local part=$1 log=$2 rc counts note=""
+	shift 2
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	read -r p f s < <(awk -f "$top/scripts/tap-count" "$log")
+	if ((p + f + s == 0)); then
+		f=1 note="no test ran (exit $rc)"
+	elif ((rc != 0 && f == 0)); then
+		f=1 note="exit $rc with no failing test point"
+	fi
+	record "$part" "$p" "$f" "$s" "$note"
+}
+
+for part in $parts; do
+	case $part in
+	static) run_static ;;
+	unit) run_unit ;;
+	vm-harness)
+		banner "vm-harness: scripts/vm-run's own test"
+		run_tap vm-harness "$logs/vm-harness.log" \
+			"$top/selftests/vm-harness/test_vm_harness.sh"
+		;;
+	selftests)
+		banner "selftests: in a VM of $(basename "${VM_KERNEL:-stock kernel}")"
+		# shellcheck disable=SC2086 # VM_OPTS is a list of options
+		run_tap selftests "$logs/selftests.log" \
+			"$top/scripts/vm-run" --quiet --cpus 2 --maxcpus 4 \
+			--mem 2G --timeout 1200 ${VM_OPTS:-} -- \
+			"$top/selftests/run_tests.sh"
+		;;
+	*)
+		echo "check: unknown part '$part'" >&2
+		record "$part" 0 1 0 "unknown part"
+		;;
+	esac
+done
+
+banner "summary"
+printf '%s\n' "${summary[@]}"
+echo "logs: $logs"
+echo "$pass passed, $fail failed, $skip skipped"
+((fail == 0 && pass > 0))
