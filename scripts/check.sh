@@ -82,7 +82,7 @@ run_unit() {
 
 # run_tap PART LOG CMD... : run a TAP-printing command and count its points
 run_tap() {
-	local part=$1 log=$2 rc counts note=""
+	local part=$1 log=$2 rc p f s note=""
 	shift 2
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}

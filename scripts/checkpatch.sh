@@ -8,6 +8,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
+# The newest of the versioned names, hence ls | sort -V.
+# shellcheck disable=SC2012
 find_checkpatch() {
 	local tarball dir
 	if [[ -n "${CHECKPATCH:-}" ]]; then

@@ -22,8 +22,8 @@ packages=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	# tracing tools used by the selftests as independent cross-checks
 	bpftrace linux-perf
-	# plots for "shadowctl compare --plot"
-	gnuplot-nox
+	# plots for "shadowctl compare --plot", and make bench's JSON merging
+	gnuplot-nox jq
 	# checkpatch.pl for "make checkpatch", and the debug kernel's source
 	perl linux-source-6.1
 )
