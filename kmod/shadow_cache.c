@@ -780,28 +780,40 @@ static int shadow_cpu_dead(unsigned int cpu, struct hlist_node *node)
 
 /* ---------------------------------------------------------------- stats */
 
-static u64 shadow_cpu_rounds(struct shadow_cache *cache)
+struct shadow_cpu_totals {
+	u64 rounds;			/* objects in CPU magazines */
+	u64 hits;
+	u64 misses;
+};
+
+static void shadow_cpu_sum(struct shadow_cache *cache,
+			   struct shadow_cpu_totals *sum)
 {
-	u64 rounds = 0;
 	unsigned int cpu;
 
+	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		struct shadow_cpu_cache *cc = per_cpu_ptr(cache->cpu, cpu);
 
 		spin_lock(&cc->lock);
 		if (cc->loaded)
-			rounds += cc->loaded->rounds;
+			sum->rounds += cc->loaded->rounds;
 		if (cc->prev)
-			rounds += cc->prev->rounds;
+			sum->rounds += cc->prev->rounds;
+		sum->hits += cc->hits;
+		sum->misses += cc->misses;
 		spin_unlock(&cc->lock);
 	}
-	return rounds;
 }
 
 /* Objects handed out and not given back; exact when quiescent. */
 static unsigned long shadow_cache_outstanding(struct shadow_cache *cache)
 {
-	u64 cached = shadow_cpu_rounds(cache);
+	struct shadow_cpu_totals cpus;
+	u64 cached;
+
+	shadow_cpu_sum(cache, &cpus);
+	cached = cpus.rounds;
 
 	spin_lock(&cache->depot_lock);
 	cached += (u64)cache->depot_full.total * cache->magazine_size;
@@ -812,22 +824,11 @@ static unsigned long shadow_cache_outstanding(struct shadow_cache *cache)
 void shadow_cache_get_stats(struct shadow_cache *cache,
 			    struct shadowslab_cache_stats *st)
 {
-	u64 in_mags = 0, hits = 0, misses = 0, constructed;
+	struct shadow_cpu_totals cpus;
 	unsigned long slab_objs_out;
-	unsigned int cpu;
+	u64 constructed;
 
-	for_each_possible_cpu(cpu) {
-		struct shadow_cpu_cache *cc = per_cpu_ptr(cache->cpu, cpu);
-
-		spin_lock(&cc->lock);
-		if (cc->loaded)
-			in_mags += cc->loaded->rounds;
-		if (cc->prev)
-			in_mags += cc->prev->rounds;
-		hits += cc->hits;
-		misses += cc->misses;
-		spin_unlock(&cc->lock);
-	}
+	shadow_cpu_sum(cache, &cpus);
 
 	spin_lock(&cache->depot_lock);
 	st->depot_full_magazines = cache->depot_full.total;
@@ -856,12 +857,12 @@ void shadow_cache_get_stats(struct shadow_cache *cache,
 	st->ctor_failures = atomic64_read(&cache->ctor_failures);
 	st->dtor_calls = atomic64_read(&cache->dtor_calls);
 	st->slabs_allocated = atomic64_read(&cache->slabs_allocated);
-	st->objs_in_magazines = in_mags;
+	st->objs_in_magazines = cpus.rounds;
 	/* Sampled lock by lock: exact only while the cache is quiescent. */
-	st->objs_in_use = max_t(s64, 0, (s64)slab_objs_out - in_mags -
+	st->objs_in_use = max_t(s64, 0, (s64)slab_objs_out - cpus.rounds -
 				st->objs_in_depot);
-	st->magazine_hits = hits;
-	st->magazine_misses = misses;
+	st->magazine_hits = cpus.hits;
+	st->magazine_misses = cpus.misses;
 	st->shrinker_scans = atomic64_read(&cache->shrinker_scans);
 	st->shrinker_objects_released =
 		atomic64_read(&cache->shrinker_released);

@@ -44,12 +44,18 @@ banner() {
 run_static() {
 	local p=0 f=0 warnings
 	banner "static: W=1 build, checkpatch"
-	# From clean, so that an up-to-date build cannot hide a warning.
-	{ make -s -C "$top" vm-kmod-clean && make -s -C "$top" vm-kmod; } \
-		>"$logs/static-build.log" 2>&1
+	# From clean, so that an up-to-date build cannot hide a warning; with
+	# the debug option first, so its code is checked too, and the build
+	# the selftests load comes last.
+	{
+		make -s -C "$top" vm-kmod-clean &&
+			make -s -C "$top" vm-kmod CONFIG_SHADOWSLAB_DEBUG=y &&
+			make -s -C "$top" vm-kmod-clean &&
+			make -s -C "$top" vm-kmod
+	} >"$logs/static-build.log" 2>&1
 	warnings=$(grep -c -E 'warning:|error:' "$logs/static-build.log")
 	if ((warnings == 0)); then
-		echo "ok - the module builds without warnings at W=1"; p=$((p + 1))
+		echo "ok - the module builds without warnings at W=1, with and without CONFIG_SHADOWSLAB_DEBUG"; p=$((p + 1))
 	else
 		echo "not ok - the module build printed $warnings warnings:"
 		grep -E 'warning:|error:' "$logs/static-build.log"
