@@ -136,10 +136,11 @@ long shadow_ioctl_cache_create(void *arg)
 		goto err_unlock;
 	}
 	uc->id = id;
+	/* ':' is not allowed in given names: generated ones never collide. */
 	if (req->name[0])
 		strscpy(name, req->name, sizeof(name));
 	else
-		snprintf(name, sizeof(name), "%s-%d",
+		snprintf(name, sizeof(name), "%s:%d",
 			 shadow_objtype_name(uc->type), id);
 	err = -EEXIST;
 	if (shadow_name_taken(name, uc))
@@ -321,6 +322,8 @@ long shadow_ioctl_cache_stats(void *arg)
 	struct shadow_user_cache *uc;
 	u32 id = st->id;
 
+	if (st->reserved)
+		return -EINVAL;
 	uc = shadow_user_cache_get(id);
 	if (!uc)
 		return -ENOENT;

@@ -515,7 +515,9 @@ static int shadow_spec_regions(struct shadow_objtype *t,
 		return -EINVAL;
 	for (i = 0; i < spec->nr_regions; i++) {
 		const struct shadowslab_region *ur = &spec->regions[i];
-		unsigned int align = ur->align ?: 1;
+		/* 0: natural, the largest power of two dividing the size, to 8 */
+		unsigned int align = ur->align ?:
+			min_t(unsigned int, 1U << __ffs(ur->size ?: 1), 8);
 
 		if (!ur->size || ur->size > PCPU_MIN_UNIT_SIZE ||
 		    !is_power_of_2(align) || align > PAGE_SIZE)

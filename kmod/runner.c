@@ -411,6 +411,11 @@ long shadow_ioctl_run(void *arg)
 	err = shadow_run_read_cpus(req, cpus);
 	if (err)
 		goto out_free;
+	/* A bad results pointer fails now, not after the whole run. */
+	err = -EFAULT;
+	if (clear_user(u64_to_user_ptr(req->results_ptr),
+		       (size_t)req->nr_cpus * req->result_size))
+		goto out_free;
 
 	run->req = req;
 	run->nr_threads = req->nr_cpus;

@@ -754,17 +754,31 @@ static unsigned long shadow_shrink_count(struct shrinker *shrinker,
 	return objs ?: SHRINK_EMPTY;
 }
 
+/*
+ * Give back what the depot kept beyond its working set and the free slabs;
+ * if that falls short of what reclaim asked for, memory pressure beats the
+ * working set: the rest of the depot's full magazines go back to their
+ * slabs too, and the slabs that empties are released.  Everything counted
+ * by shadow_shrink_count() can thus be released by one scan.
+ */
 static unsigned long shadow_shrink_scan(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
 	struct shadow_cache *cache = shadow_shrinker_priv(shrinker);
-	unsigned long slabs;
+	unsigned long want = sc->nr_to_scan, freed;
 
 	atomic64_inc(&cache->shrinker_scans);
 	shadow_depot_ws_reap(cache);
-	slabs = shadow_slabs_reap(cache, sc->nr_to_scan);
-	atomic64_add(slabs * cache->objs_per_slab, &cache->shrinker_released);
-	return slabs ? slabs * cache->objs_per_slab : SHRINK_STOP;
+	freed = shadow_slabs_reap(cache, want) * cache->objs_per_slab;
+	if (freed < want) {
+		shadow_depot_reap(cache, &cache->depot_full,
+				  DIV_ROUND_UP(want - freed,
+					       cache->magazine_size));
+		freed += shadow_slabs_reap(cache, want - freed) *
+			 cache->objs_per_slab;
+	}
+	atomic64_add(freed, &cache->shrinker_released);
+	return freed ?: SHRINK_STOP;
 }
 
 /* -------------------------------------------------------------- hotplug */

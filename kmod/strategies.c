@@ -71,7 +71,7 @@ static void shadow_percpu_put(struct shadow_strategy_ctx *ctx, void *obj)
 static int shadow_ctor_setup(struct shadow_strategy_ctx *ctx)
 {
 	struct shadow_cache_args args = {
-		.name = "run-ctor",
+		.name = "runner:ctor",	/* ':' keeps it apart from user caches */
 		.size = shadow_objtype_size(ctx->type),
 		.align = shadow_objtype_align(ctx->type),
 		.ctor = shadow_obj_ctor,

@@ -111,7 +111,8 @@ struct shadowslab_profile_spec {
 
 struct shadowslab_cache_create {
 	struct shadowslab_profile_spec spec;	/* in */
-	char name[SHADOWSLAB_NAME_LEN];	/* in: NUL-terminated, may be empty */
+	/* in: [A-Za-z0-9._-], NUL-terminated; empty: named PROFILE:ID */
+	char name[SHADOWSLAB_NAME_LEN];
 	__u32 flags;			/* in: SHADOWSLAB_CACHE_* */
 	__u32 magazine_size;		/* in: 0 = default, else 1..MAX */
 	__u32 id;			/* out */
