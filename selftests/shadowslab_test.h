@@ -30,6 +30,7 @@ static const char *const errno_names[] = {
 	[EACCES] = "EACCES",
 	[EFAULT] = "EFAULT",
 	[EBUSY] = "EBUSY",
+	[EEXIST] = "EEXIST",
 	[ENODEV] = "ENODEV",
 	[EINVAL] = "EINVAL",
 	[ENOTTY] = "ENOTTY",
