@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "progress.hpp"
+
+using shadowctl::render_progress;
+
+TEST(Progress, CycleBound)
+{
+    shadowslab_run_progress progress{};
+    progress.phase = SHADOWSLAB_PHASE_TIMED;
+    progress.nr_threads = 2;
+    progress.cycles = 500;
+    progress.target_cycles = 2000;
+    EXPECT_EQ(render_progress(progress, "ctor x2", 200),
+              "ctor x2  timed    [#####...............]  25%  500/2000 cycles");
+}
+
+TEST(Progress, DurationBound)
+{
+    shadowslab_run_progress progress{};
+    progress.phase = SHADOWSLAB_PHASE_TIMED;
+    progress.cycles = 1234;
+    progress.elapsed_ns = 1'500'000'000;
+    progress.duration_ns = 3'000'000'000;
+    EXPECT_EQ(render_progress(progress, "slab x1", 200),
+              "slab x1  timed    [##########..........]  50%  1234 cycles  1.5/3.0 s");
+}
+
+TEST(Progress, WarmupAndOvershootAreClamped)
+{
+    shadowslab_run_progress progress{};
+    progress.phase = SHADOWSLAB_PHASE_WARMUP;
+    EXPECT_EQ(render_progress(progress, "x", 200), "x  warm-up  [....................]   0%  0 cycles");
+    progress.phase = SHADOWSLAB_PHASE_TEARDOWN;
+    progress.elapsed_ns = 5;
+    progress.duration_ns = 4;
+    EXPECT_NE(render_progress(progress, "x", 200).find("[####################] 100%"), std::string::npos);
+}
+
+TEST(Progress, FitsTheTerminal)
+{
+    shadowslab_run_progress progress{};
+    progress.target_cycles = 10;
+    EXPECT_EQ(render_progress(progress, "a long label", 10).size(), 10u);
+}
