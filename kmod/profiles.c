@@ -119,6 +119,8 @@ static const struct shadow_profile shadow_profiles[SHADOWSLAB_NR_PROFILES] = {
 	[SHADOWSLAB_PROFILE_CUSTOM] = { .name = "custom" },
 };
 
+static_assert(SHADOWSLAB_REGION_MAX_SIZE == PCPU_MIN_UNIT_SIZE);
+
 /* The caller-owned head is at least this large (cache_dev.c links it). */
 #define SHADOW_OBJ_MIN_HEAD	sizeof(struct list_head)
 #define SHADOW_OBJ_MAX_SIZE	(16 * 1024)
@@ -329,7 +331,8 @@ static int shadow_fault_region(struct shadow_objtype *t)
 		fail = t->fault_calls % t->fault_nth == 0;
 		break;
 	case SHADOWSLAB_FAULT_PROBABILITY:
-		fail = prandom_u32_state(&t->fault_rnd) % 1000000 <
+		fail = prandom_u32_state(&t->fault_rnd) %
+		       SHADOWSLAB_FAULT_PPM_MAX <
 		       t->fault_ppm;
 		break;
 	}
@@ -353,7 +356,7 @@ int shadow_objtype_set_fault(struct shadow_objtype *t,
 			return -EINVAL;
 		break;
 	case SHADOWSLAB_FAULT_PROBABILITY:
-		if (f->probability_ppm > 1000000)
+		if (f->probability_ppm > SHADOWSLAB_FAULT_PPM_MAX)
 			return -EINVAL;
 		break;
 	default:
@@ -519,7 +522,7 @@ static int shadow_spec_regions(struct shadow_objtype *t,
 		unsigned int align = ur->align ?:
 			min_t(unsigned int, 1U << __ffs(ur->size ?: 1), 8);
 
-		if (!ur->size || ur->size > PCPU_MIN_UNIT_SIZE ||
+		if (!ur->size || ur->size > SHADOWSLAB_REGION_MAX_SIZE ||
 		    !is_power_of_2(align) || align > PAGE_SIZE)
 			return -EINVAL;
 		t->regions[i] = (struct shadow_region)RAW(ur->size, align);

@@ -56,7 +56,6 @@
 #include "profiles.h"
 #include "strategy.h"
 
-#define SHADOW_RUN_MAX_SAMPLE_SHIFT	16
 /* How often a thread looks at the clock, the stop flag and the scheduler. */
 #define SHADOW_RUN_POLL_CYCLES		32
 
@@ -253,7 +252,7 @@ static int shadow_run_validate(const struct shadowslab_run *req)
 	    !req->cycles == !req->duration_ns ||
 	    req->result_size < SHADOWSLAB_THREAD_RESULT_SIZE_VER0 ||
 	    req->result_size > PAGE_SIZE ||
-	    req->sample_shift > SHADOW_RUN_MAX_SAMPLE_SHIFT)
+	    req->sample_shift > SHADOWSLAB_RUN_MAX_SAMPLE_SHIFT)
 		return -EINVAL;
 	return 0;
 }

@@ -87,8 +87,11 @@ enum shadowslab_profile {
 	SHADOWSLAB_NR_PROFILES
 };
 
+/* The percpu allocator's largest allocation, PCPU_MIN_UNIT_SIZE. */
+#define SHADOWSLAB_REGION_MAX_SIZE	32768
+
 struct shadowslab_region {
-	__u32 size;			/* bytes per CPU, 1..PCPU_MIN_UNIT_SIZE */
+	__u32 size;			/* bytes per CPU, 1..REGION_MAX_SIZE */
 	__u32 align;			/* power of two, 0 = natural */
 };
 
@@ -226,12 +229,14 @@ enum shadowslab_fault_mode {
 	SHADOWSLAB_NR_FAULT_MODES
 };
 
+#define SHADOWSLAB_FAULT_PPM_MAX	1000000
+
 /* Make the cache's constructor fail, to exercise the rollback path. */
 struct shadowslab_cache_fault {
 	__u32 id;			/* in */
 	__u32 mode;			/* in: enum shadowslab_fault_mode */
 	__u32 nth;			/* in: EVERY_NTH, >= 1 */
-	__u32 probability_ppm;		/* in: PROBABILITY, 0..1000000 */
+	__u32 probability_ppm;		/* in: PROBABILITY, 0..PPM_MAX */
 	__u64 seed;			/* in: PROBABILITY */
 	__u64 injected;			/* out: faults injected so far */
 };
@@ -256,6 +261,7 @@ enum shadowslab_strategy {
 #define SHADOWSLAB_RUN_CANCELLED	1	/* by a signal */
 
 #define SHADOWSLAB_RUN_MAX_CYCLES	(1ULL << 40)
+#define SHADOWSLAB_RUN_MAX_SAMPLE_SHIFT	16
 #define SHADOWSLAB_RUN_MAX_DURATION_NS	(3600ULL * 1000000000ULL)
 
 struct shadowslab_thread_result {
@@ -288,7 +294,7 @@ struct shadowslab_run {
 	__u64 warmup_cycles;		/* in: per thread, before timing */
 	__u64 results_ptr;		/* in: nr_cpus thread results */
 	__u32 result_size;		/* in: sizeof(struct shadowslab_thread_result) */
-	__u32 sample_shift;		/* in: time 1 cycle in 2^shift, 0..16 */
+	__u32 sample_shift;		/* in: time 1 cycle in 2^shift, 0..MAX */
 	/* out */
 	__u32 status;			/* SHADOWSLAB_RUN_COMPLETED/CANCELLED */
 	__u32 reserved;

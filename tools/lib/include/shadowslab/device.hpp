@@ -52,11 +52,11 @@ enum class FaultMode : std::uint32_t {
 struct FaultSetting {
     FaultMode mode = FaultMode::off;
     std::uint32_t nth = 0;              // every_nth: >= 1
-    std::uint32_t probability_ppm = 0;  // probability: 0..1000000
+    std::uint32_t probability_ppm = 0;  // probability: 0..kMaxProbabilityPpm
     std::uint64_t seed = 0;             // probability
 };
 
-inline constexpr std::uint32_t kMaxProbabilityPpm = 1'000'000;
+inline constexpr std::uint32_t kMaxProbabilityPpm = SHADOWSLAB_FAULT_PPM_MAX;
 
 class Device {
 public:

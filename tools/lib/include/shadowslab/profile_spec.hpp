@@ -15,7 +15,7 @@
 namespace shadowslab {
 
 // pcpu_alloc() refuses sizes above PCPU_MIN_UNIT_SIZE (32 KiB).
-inline constexpr std::uint32_t kMaxRegionSize = 32 * 1024;
+inline constexpr std::uint32_t kMaxRegionSize = SHADOWSLAB_REGION_MAX_SIZE;
 
 struct Region {
     std::uint32_t size = 0;   // bytes per CPU

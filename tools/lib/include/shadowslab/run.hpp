@@ -16,7 +16,7 @@ namespace shadowslab {
 
 inline constexpr std::uint64_t kMaxRunCycles = SHADOWSLAB_RUN_MAX_CYCLES;
 inline constexpr std::uint64_t kMaxRunDurationNs = SHADOWSLAB_RUN_MAX_DURATION_NS;
-inline constexpr std::uint32_t kMaxRunSampleShift = 16;
+inline constexpr std::uint32_t kMaxRunSampleShift = SHADOWSLAB_RUN_MAX_SAMPLE_SHIFT;
 
 struct RunRequest {
     Strategy strategy = Strategy::percpu;
