@@ -8,6 +8,9 @@
 #  2. sweep: the same strategies at 1 thread in VMs with 2 online CPUs and
 #     2, 8, 32 and 128 possible CPUs (QEMU maxcpus), because a percpu
 #     allocation zeroes, and mm_init_cid() writes, every possible CPU's copy.
+#     "ctor-no-mm_cid" is ctor with the mm-6.2 profile, which has no mm_cid:
+#     the difference between it and ctor is the mm_cid reset, the one cost
+#     a constructor cannot take off the cycle.
 #
 # Results: build/bench/bench.json (schema shadowslab-bench/1: the compare
 # result, the sweep's rows, and the ratios under stable keys), the compare
@@ -50,11 +53,19 @@ for possible in $sweep; do
 	vm_opts=(--cpus 2 --maxcpus "$possible" --timeout 1800)
 	vm --threads-list 1 --rounds 2 --duration "$duration" \
 		--json "$out/sweep-$possible.json"
-	jq --argjson n "$possible" '{
-		possible_cpus: $n,
-		rows: [.rows[] | {strategy, ns_per_cycle_mean, ns_per_cycle_p50,
-				 cycles_per_sec, percpu_allocs_per_cycle}]
-	}' "$out/sweep-$possible.json" >"$out/sweep-$possible.point.json"
+	# The same cache without mm_cid: what ctor's growth is made of.
+	vm --threads-list 1 --rounds 2 --duration "$duration" \
+		--strategies ctor --profile mm-6.2 \
+		--json "$out/sweep-$possible-nocid.json"
+	jq -n --argjson n "$possible" '
+		def slim: {strategy, ns_per_cycle_mean, ns_per_cycle_p50,
+			   cycles_per_sec, percpu_allocs_per_cycle};
+		input as $main | input as $nocid | {
+			possible_cpus: $n,
+			rows: ([$main.rows[] | slim] +
+			       [$nocid.rows[] | slim | .strategy = "ctor-no-mm_cid"])
+		}' "$out/sweep-$possible.json" "$out/sweep-$possible-nocid.json" \
+		>"$out/sweep-$possible.point.json"
 	points+=("$out/sweep-$possible.point.json")
 done
 
@@ -79,15 +90,14 @@ jq -n --slurpfile compare "$out/compare.json" '
 echo
 echo "== sweep: ns per cycle (mean) at 1 thread, by possible CPUs"
 jq -r '
-	(["possible"] + [.possible_cpu_sweep[0].rows[].strategy]) as $head
-	| ($head | @tsv),
-	  (.possible_cpu_sweep[] | [.possible_cpus] +
-		[.rows[].ns_per_cycle_mean | floor] | @tsv),
-	  "",
-	  "growth from the fewest to the most possible CPUs:",
-	  (.ratios.sweep_growth | to_entries[] |
-		"  \(.key)\t\(.value * 100 | round / 100)x")
+	(["possible"] + [.possible_cpu_sweep[0].rows[].strategy] | @tsv),
+	(.possible_cpu_sweep[] | [.possible_cpus] +
+		[.rows[].ns_per_cycle_mean | floor] | @tsv)
 ' "$out/bench.json" | column -t -s $'\t'
+echo "growth from the fewest to the most possible CPUs:"
+jq -r '.ratios.sweep_growth | to_entries[] |
+	"  \(.key)\t\(.value * 100 | round / 100)x"' "$out/bench.json" |
+	column -t -s $'\t'
 
 if command -v gnuplot >/dev/null; then
 	jq -r '.possible_cpu_sweep[] | [.possible_cpus] +
