@@ -23,7 +23,7 @@ packages=(
 	# tracing tools used by the selftests as independent cross-checks
 	bpftrace linux-perf
 	# plots for "shadowctl compare --plot", and make bench's JSON merging
-	gnuplot-nox jq
+	gnuplot-nox jq bsdextrautils
 	# checkpatch.pl for "make checkpatch", and the debug kernel's source
 	perl linux-source-6.1
 )
