@@ -395,6 +395,15 @@ long shadow_ioctl_run(void *arg)
 	err = shadow_run_validate(req);
 	if (err)
 		return err;
+	/* Outputs start from zero, whatever the caller left in them. */
+	req->status = SHADOWSLAB_RUN_COMPLETED;
+	req->elapsed_ns = 0;
+	req->total_cycles = 0;
+	req->check_failures = 0;
+	req->percpu_allocs = 0;
+	req->percpu_frees = 0;
+	req->warmup_percpu_allocs = 0;
+	req->warmup_percpu_frees = 0;
 	if (!mutex_trylock(&shadow_run_lock))
 		return -EBUSY;
 
