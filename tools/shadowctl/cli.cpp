@@ -51,13 +51,16 @@ void build_cli(CLI::App& app, Options& options)
     cli::add_cache_commands(app, options);
     cli::add_run_command(app, options);
     cli::add_compare_command(app, options);
+    cli::add_execbench_command(app, options);
+    cli::add_trace_command(app, options);
 
     // Set last: subcommands added after it would show it as their own.
     app.footer(
         "Examples:\n"
         "  shadowctl info\n"
         "  shadowctl run --strategy ctor --threads 2 --duration 5\n"
-        "  shadowctl compare --rounds 5 --json result.json --plot scaling.svg\n\n"
+        "  shadowctl compare --rounds 5 --json result.json --plot scaling.svg\n"
+        "  shadowctl execbench --duration 5 --compare\n\n"
         "Most commands need root (CAP_SYS_ADMIN) and the module loaded: insmod kmod/shadowslab.ko.  "
         "Run `shadowctl COMMAND --help` for a command's options.");
 }

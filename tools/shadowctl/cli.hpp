@@ -12,10 +12,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "execbench_options.hpp"
 #include "shadowslab/cpu_list.hpp"
 #include "shadowslab/device.hpp"
 #include "shadowslab/names.hpp"
 #include "shadowslab/profile_spec.hpp"
+#include "trace_options.hpp"
 
 namespace shadowctl {
 
@@ -31,6 +33,8 @@ enum class Command {
     cache_fault,
     run,
     compare,
+    execbench,
+    trace,
 };
 
 // Warm-up before timing: fills the ctor strategy's magazines and depot so the
@@ -84,6 +88,7 @@ struct RunOptions {
     std::uint32_t magazine_size = 0;
     std::uint32_t sample_shift = 0;
     bool json = false;
+    bool trace = false;  // --trace: under the percpu lock tracer
 };
 
 // Default compare length: 3 strategies x 2 thread counts x 3 rounds of 1 s
@@ -106,6 +111,7 @@ struct CompareOptions {
     std::string json_path;  // "-" = stdout
     std::string csv_path;   // "-" = stdout
     std::string plot_path;  // .svg or .png
+    bool trace = false;     // --trace: under the percpu lock tracer
 };
 
 struct Options {
@@ -122,6 +128,8 @@ struct Options {
     CacheFaultOptions cache_fault;
     RunOptions run;
     CompareOptions compare;
+    ExecbenchOptions execbench;
+    TraceOptions trace;
 };
 
 // Adds every subcommand and option to `app`; parsing fills `options`, which

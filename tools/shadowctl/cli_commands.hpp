@@ -11,5 +11,7 @@ namespace shadowctl::cli {
 void add_cache_commands(CLI::App& app, Options& options);
 void add_run_command(CLI::App& app, Options& options);
 void add_compare_command(CLI::App& app, Options& options);
+void add_execbench_command(CLI::App& app, Options& options);
+void add_trace_command(CLI::App& app, Options& options);
 
 }  // namespace shadowctl::cli

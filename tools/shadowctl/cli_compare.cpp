@@ -64,6 +64,10 @@ void add_compare_command(CLI::App& app, Options& options)
         },
         "Draw throughput against threads, one line per strategy, with gnuplot into FILE.svg or FILE.png")
         ->type_name("FILE");
+    command->add_flag("--trace", compare.trace,
+                      "Trace the percpu allocator's locks and allocations with BPF (as `shadowctl trace`; "
+                      "root): each row gains, for its timed phases, contentions and wait per lock and the "
+                      "percpu allocs/frees the tracer saw (JSON/CSV keys trace_*)");
 
     command->callback([&options, &compare] {
         options.command = Command::compare;

@@ -53,6 +53,10 @@ void add_run_command(CLI::App& app, Options& options)
                       "Verify at release that every object's percpu counters sum to zero, as "
                       "check_mm() does; failures are counted");
     command->add_flag("--json", run.json, "Print one JSON object instead of text");
+    command->add_flag("--trace", run.trace,
+                      "Trace the percpu allocator's locks and allocations with BPF while it runs (as "
+                      "`shadowctl trace`; root): contentions per lock, waits, stacks and percpu allocs/frees "
+                      "by call site, for the timed phase and the whole run (JSON: keys trace, trace_whole_run)");
 
     command->callback([&options, command, &run] {
         options.command = Command::run;

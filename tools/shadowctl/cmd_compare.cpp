@@ -10,6 +10,7 @@
 #include "output.hpp"
 #include "plot.hpp"
 #include "run_driver.hpp"
+#include "traced_run.hpp"
 
 namespace shadowctl {
 
@@ -74,15 +75,16 @@ shadowslab::RunRequest make_request(const CompareOptions& compare, const shadows
     return request;
 }
 
-void write_outputs(const CompareOptions& compare, const shadowslab::CompareReport& report)
+void write_outputs(const CompareOptions& compare, const shadowslab::CompareReport& report,
+                   const CompareTrace* trace)
 {
     // The table goes to stderr when stdout carries JSON or CSV.
     const bool stdout_taken = compare.json_path == "-" || compare.csv_path == "-";
-    fmt::print(stdout_taken ? stderr : stdout, "{}", format_compare_table(report));
+    fmt::print(stdout_taken ? stderr : stdout, "{}", format_compare_table(report, trace));
     if (!compare.json_path.empty())
-        write_output(compare.json_path, compare_to_json(report).dump(2) + "\n");
+        write_output(compare.json_path, compare_to_json(report, trace).dump(2) + "\n");
     if (!compare.csv_path.empty())
-        write_output(compare.csv_path, format_compare_csv(report));
+        write_output(compare.csv_path, format_compare_csv(report, trace));
     if (!compare.plot_path.empty())
         draw_plot(report, compare.plot_path);
 }
@@ -99,14 +101,27 @@ int command_compare(const Options& options)
     shadowslab::CompareReport report{make_meta(compare, info, online),
                                      shadowslab::CompareResult(compare.strategies, compare.thread_counts)};
 
+    // --trace: the tracer's errors (privileges, BTF, symbols) come before any run.
+    const std::unique_ptr<shadowslab::tracer::Tracer> tracer = compare.trace ? start_tracer() : nullptr;
+    std::optional<CompareTrace> trace;
+    if (tracer)
+        trace.emplace(tracer->locks());
+
     const SigintGuard sigint;
     const auto schedule = shadowslab::compare_schedule(compare.strategies, compare.thread_counts, compare.rounds);
     for (std::size_t i = 0; i < schedule.size(); ++i) {
         const shadowslab::CompareTrial& trial = schedule[i];
         const std::string label = fmt::format("[{}/{}] {} x{}", i + 1, schedule.size(),
                                               shadowslab::to_string(trial.strategy), trial.threads);
-        const shadowslab::RunResult run =
-            run_with_progress(device, make_request(compare, trial, online), label, sigint);
+        shadowslab::RunResult run;
+        if (tracer) {
+            const TracedRun traced = run_traced(device, make_request(compare, trial, online), label, sigint, *tracer);
+            run = traced.result;
+            if (!run.cancelled)
+                trace->add(trial.strategy, trial.threads, traced.snapshot, traced.timed_traced_ns, tracer->symbols());
+        } else {
+            run = run_with_progress(device, make_request(compare, trial, online), label, sigint);
+        }
         if (run.cancelled) {
             report.meta.cancelled = true;
             break;
@@ -114,7 +129,7 @@ int command_compare(const Options& options)
         report.result.add(trial.strategy, trial.threads, run, compare.warmup_cycles);
     }
 
-    write_outputs(compare, report);
+    write_outputs(compare, report, trace ? &*trace : nullptr);
     return report.meta.cancelled ? kExitCancelled : kExitOk;
 }
 

@@ -18,6 +18,8 @@ int command_cache_list(const Options& options);
 int command_cache_fault(const Options& options);
 int command_run(const Options& options);
 int command_compare(const Options& options);
+int command_execbench(const Options& options);
+int command_trace(const Options& options);
 
 // Prints a warning on stderr if the module speaks another ABI version.
 void warn_on_abi_mismatch(const shadowslab_info& info);

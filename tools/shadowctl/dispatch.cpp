@@ -29,6 +29,10 @@ int dispatch(const Options& options)
         return command_run(options);
     case Command::compare:
         return command_compare(options);
+    case Command::execbench:
+        return command_execbench(options);
+    case Command::trace:
+        return command_trace(options);
     }
     throw std::logic_error("dispatch: a subcommand without a command function");
 }

@@ -22,7 +22,7 @@ using shadowslab::CompareRow;
 using FieldValue = std::variant<std::string, std::uint64_t, double, std::optional<double>>;
 
 struct Field {
-    std::string_view key;
+    std::string key;  // a string: compare --trace's keys are built
     FieldValue value;
 };
 
@@ -33,10 +33,33 @@ std::optional<double> warmup_allocs_per_cycle(const CompareRow& row)
     return row.warmup_percpu_allocs_per_cycle();
 }
 
-// The one definition of a row's keys and values, for JSON and CSV alike.
-std::vector<Field> row_fields(const shadowslab::CompareResult& result, const CompareRow& row)
+// compare --trace's keys, appended to a row's (see compare_trace.hpp).
+void append_trace_fields(std::vector<Field>& fields, const CompareTrace& trace, const CompareRow& row)
 {
-    return {
+    const CompareTraceRow* traced = trace.find(row.strategy, row.threads);
+    const CompareTraceRow none;
+    const CompareTraceRow& values = traced ? *traced : none;
+    for (std::size_t i = 0; i < trace.locks().size(); ++i) {
+        const std::string name = key_name(trace.locks()[i].name);
+        const shadowslab::tracer::LockCounters counters =
+            i < values.locks.size() ? values.locks[i] : shadowslab::tracer::LockCounters{};
+        fields.push_back({"trace_" + name + "_begin_events", counters.begin_events});
+        fields.push_back({"trace_" + name + "_contentions", counters.contentions});
+        fields.push_back({"trace_" + name + "_wait_ns", counters.wait_ns_total});
+    }
+    fields.push_back({"trace_percpu_allocs", values.percpu.allocs});
+    fields.push_back({"trace_percpu_frees", values.percpu.frees});
+    fields.push_back({"trace_shadowslab_percpu_allocs", values.module_allocs});
+    fields.push_back({"trace_shadowslab_percpu_frees", values.module_frees});
+    fields.push_back({"trace_percpu_allocs_per_cycle", shadowslab::per_cycle(values.percpu.allocs, row.cycles)});
+    fields.push_back({"trace_timed_ns", values.timed_ns});
+}
+
+// The one definition of a row's keys and values, for JSON and CSV alike.
+std::vector<Field> row_fields(const shadowslab::CompareResult& result, const CompareRow& row,
+                              const CompareTrace* trace = nullptr)
+{
+    std::vector<Field> fields{
         {"strategy", shadowslab::to_string(row.strategy)},
         {"threads", std::uint64_t{row.threads}},
         {"runs", std::uint64_t{row.runs}},
@@ -53,6 +76,38 @@ std::vector<Field> row_fields(const shadowslab::CompareResult& result, const Com
         {"percpu_frees_per_cycle", row.percpu_frees_per_cycle()},
         {"warmup_percpu_allocs_per_cycle", warmup_allocs_per_cycle(row)},
     };
+    if (trace)
+        append_trace_fields(fields, *trace, row);
+    return fields;
+}
+
+// compare --trace's table: per row, each lock's contentions and total wait,
+// and the allocator's events, over the row's timed phases.
+std::string format_trace_table(const CompareReport& report, const CompareTrace& trace)
+{
+    using Align = TextTable::Align;
+    std::vector<TextTable::Column> columns{{"strategy", Align::left}, {"threads", Align::right}};
+    for (const shadowslab::tracer::TracedLock& lock : trace.locks())
+        columns.push_back({lock.name, Align::right});
+    for (const char* header : {"percpu allocs", "frees", "from shadowslab"})
+        columns.push_back({header, Align::right});
+    TextTable table(std::move(columns));
+    for (const CompareRow* row : report.result.completed_rows()) {
+        const CompareTraceRow* traced = trace.find(row->strategy, row->threads);
+        std::vector<std::string> cells{shadowslab::to_string(row->strategy), fmt::format("{}", row->threads)};
+        for (std::size_t i = 0; i < trace.locks().size(); ++i)
+            cells.push_back(traced && i < traced->locks.size()
+                                ? fmt::format("{} / {}", traced->locks[i].contentions,
+                                              duration(traced->locks[i].wait_ns_total))
+                                : "-");
+        cells.push_back(traced ? fmt::format("{}", traced->percpu.allocs) : "-");
+        cells.push_back(traced ? fmt::format("{}", traced->percpu.frees) : "-");
+        cells.push_back(traced ? fmt::format("{}", traced->module_allocs) : "-");
+        table.add_row(std::move(cells));
+    }
+    return "tracer, timed phases of all rounds: contentions / total wait per lock, percpu allocs and\n"
+           "frees seen (all callers), allocs from shadowslab call sites\n" +
+           table.render();
 }
 
 Json to_json(const FieldValue& value)
@@ -119,7 +174,7 @@ std::string run_length(const shadowslab::CompareMeta& meta)
 
 }  // namespace
 
-std::string format_compare_table(const CompareReport& report)
+std::string format_compare_table(const CompareReport& report, const CompareTrace* trace)
 {
     const shadowslab::CompareMeta& meta = report.meta;
     std::string text = fmt::format("profile {}, kernel {}, module {}, CPUs {}\n", shadowslab::describe(meta.profile),
@@ -160,10 +215,12 @@ std::string format_compare_table(const CompareReport& report)
                         line.target.empty() ? "" : std::string(line.target), verdict});
     }
     text += ratios.render();
+    if (trace)
+        text += "\n" + format_trace_table(report, *trace);
     return text;
 }
 
-Json compare_to_json(const CompareReport& report)
+Json compare_to_json(const CompareReport& report, const CompareTrace* trace)
 {
     const shadowslab::CompareMeta& meta = report.meta;
     std::vector<std::string> strategies;
@@ -173,7 +230,7 @@ Json compare_to_json(const CompareReport& report)
     Json rows = Json::array();
     for (const CompareRow* row : report.result.completed_rows()) {
         Json object = Json::object();
-        for (const Field& field : row_fields(report.result, *row))
+        for (const Field& field : row_fields(report.result, *row, trace))
             object[std::string(field.key)] = to_json(field.value);
         rows.push_back(std::move(object));
     }
@@ -186,7 +243,7 @@ Json compare_to_json(const CompareReport& report)
             targets_met[std::string(line.name)] = line.met ? Json(*line.met) : Json(nullptr);
     }
 
-    return {
+    Json json = {
         {"schema", "shadowslab-compare/1"},
         {"meta",
          {
@@ -213,18 +270,25 @@ Json compare_to_json(const CompareReport& report)
         {"ratios", ratios},
         {"targets_met", targets_met},
     };
+    if (trace) {
+        Json locks = Json::array();
+        for (const shadowslab::tracer::TracedLock& lock : trace->locks())
+            locks.push_back({{"name", lock.name}, {"address", fmt::format("0x{:x}", lock.address)}});
+        json["meta"]["trace"] = {{"locks", locks}, {"segment", "timed_phase"}};
+    }
+    return json;
 }
 
-std::string format_compare_csv(const CompareReport& report)
+std::string format_compare_csv(const CompareReport& report, const CompareTrace* trace)
 {
     const CompareRow header_row;
-    std::vector<std::string_view> keys;
-    for (const Field& field : row_fields(report.result, header_row))
+    std::vector<std::string> keys;
+    for (const Field& field : row_fields(report.result, header_row, trace))
         keys.push_back(field.key);
     std::string csv = fmt::format("{}\n", fmt::join(keys, ","));
     for (const CompareRow* row : report.result.completed_rows()) {
         std::vector<std::string> values;
-        for (const Field& field : row_fields(report.result, *row))
+        for (const Field& field : row_fields(report.result, *row, trace))
             values.push_back(to_csv(field.value));
         csv += fmt::format("{}\n", fmt::join(values, ","));
     }

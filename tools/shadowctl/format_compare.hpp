@@ -40,16 +40,22 @@
 //
 // CSV: a header line, then one line per row with exactly the row keys above;
 // null is an empty field.
+//
+// With compare --trace, rows (JSON and CSV alike) gain trace_* keys after
+// these, and meta gains trace: see compare_trace.hpp.
 
 #include <string>
 
+#include "compare_trace.hpp"
 #include "format_util.hpp"
 #include "shadowslab/compare.hpp"
 
 namespace shadowctl {
 
-std::string format_compare_table(const shadowslab::CompareReport& report);
-Json compare_to_json(const shadowslab::CompareReport& report);
-std::string format_compare_csv(const shadowslab::CompareReport& report);
+// With `trace` (compare --trace), the table gains a tracer table and JSON and
+// CSV rows the trace_* keys listed in compare_trace.hpp.
+std::string format_compare_table(const shadowslab::CompareReport& report, const CompareTrace* trace = nullptr);
+Json compare_to_json(const shadowslab::CompareReport& report, const CompareTrace* trace = nullptr);
+std::string format_compare_csv(const shadowslab::CompareReport& report, const CompareTrace* trace = nullptr);
 
 }  // namespace shadowctl

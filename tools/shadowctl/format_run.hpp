@@ -25,6 +25,9 @@ std::string format_run_text(const shadowslab::RunRequest& request, const shadows
 //   threads: [{cpu, cycles, elapsed_ns, cycles_per_sec, ns_per_cycle_p50,
 //              ns_per_cycle_p99, samples, check_failures,
 //              hist[64] (bucket i: [2^i, 2^(i+1)) ns)}]
+//   With --trace, also: trace (the timed phase) and trace_whole_run, each a
+//   "shadowslab-trace/1" object (format_trace.hpp) of window kind
+//   run_timed_phase / run_whole (see traced_run.hpp for the boundaries).
 Json run_to_json(const shadowslab::RunRequest& request, const shadowslab::RunResult& result);
 
 }  // namespace shadowctl

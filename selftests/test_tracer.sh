@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_tracer.sh - shadowctl's percpu lock tracer (tools/tracer) on the
+# running kernel, with the module loaded (tests.list: loaded):
+#
+#  - it sees contention on pcpu_alloc_mutex, and the module's percpu
+#    allocations by call site, during a 2-thread percpu run
+#    (shadowctl trace -- shadowctl run ...);
+#  - run --trace: the timed phase of a percpu run shows about the
+#    allocations the module counted itself; that of a ctor run, after its
+#    warm-up, none from the module (the warm-up, traced too, has some);
+#  - its errors are clear: a missing lock symbol, a caller without root,
+#    hidden kernel addresses, no BTF, and a command that cannot start; and
+#    a traced command's exit status is passed on.
+#
+# SHADOWCTL names the binary (default: build/tools/shadowctl/shadowctl).
+
+selftests=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=ksft.sh source-path=SCRIPTDIR
+. "$selftests/ksft.sh"
+
+shadowctl=${SHADOWCTL:-$selftests/../build/tools/shadowctl/shadowctl}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# jq VALUE FILTER FILE: the filter's value, or "error" if it has none.
+value() {
+	jq -r "$1 // \"error\"" "$2" 2>/dev/null || echo error
+}
+
+# expect_failure NAME STATUS PATTERN -- CMD...: CMD exits with STATUS and
+# says PATTERN (grep -E) on stderr.
+expect_failure() {
+	local name=$1 status=$2 pattern=$3 got
+
+	shift 4
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if ((got == status)) && grep -Eq -- "$pattern" "$tmp/err"; then
+		ksft_print_msg "$(head -c 600 "$tmp/err")"
+		ksft_test_result_pass "$name"
+	else
+		ksft_print_msg "exit status $got (want $status), stderr: $(head -c 2000 "$tmp/err")"
+		ksft_test_result_fail "$name"
+	fi
+}
+
+ksft_print_header
+if ((EUID != 0)); then
+	ksft_exit_skip "must be run as root"
+fi
+if [[ ! -x $shadowctl ]]; then
+	ksft_exit_skip "no shadowctl at $shadowctl (make tools)"
+fi
+if ! command -v jq >/dev/null; then
+	ksft_exit_skip "jq is needed"
+fi
+if [[ ! -e /sys/kernel/btf/vmlinux ]]; then
+	ksft_exit_skip "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
+fi
+ksft_set_plan 13
+
+# ------------------------------------------------ contention, percpu run
+
+"$shadowctl" trace --json --top 3 -o "$tmp/percpu.json" -- \
+	"$shadowctl" run --strategy percpu --threads 2 --duration 3 --json \
+	>"$tmp/run.json" 2>"$tmp/err"
+rc=$?
+begins=$(value '.locks[] | select(.name == "pcpu_alloc_mutex") | .begin_events' "$tmp/percpu.json")
+contentions=$(value '.locks[] | select(.name == "pcpu_alloc_mutex") | .contentions' "$tmp/percpu.json")
+wait_ns=$(value '.locks[] | select(.name == "pcpu_alloc_mutex") | .wait_ns_total' "$tmp/percpu.json")
+ksft_print_msg "trace -- run percpu x2: exit $rc; pcpu_alloc_mutex: $begins begins, $contentions contentions, $wait_ns ns waited"
+if ((rc == 0)) && [[ $contentions =~ ^[0-9]+$ ]] && ((contentions > 0 && begins >= contentions && wait_ns > 0)); then
+	ksft_test_result_pass "trace: contention on pcpu_alloc_mutex during a 2-thread percpu run"
+else
+	ksft_print_msg "$(cat "$tmp/err")"
+	ksft_test_result_fail "trace: contention on pcpu_alloc_mutex during a 2-thread percpu run"
+fi
+
+frames=$(value '[.locks[] | select(.name == "pcpu_alloc_mutex") | .stacks[].frames[]] | map(select(test("\\[shadowslab\\]"))) | length' "$tmp/percpu.json")
+ksft_print_msg "waiting stacks' frames in shadowslab: $frames; first stack: $(jq -c '.locks[0].stacks[0]' "$tmp/percpu.json" 2>/dev/null)"
+if [[ $frames =~ ^[0-9]+$ ]] && ((frames > 0)); then
+	ksft_test_result_pass "trace: the waiters' stacks reach the module (module symbols)"
+else
+	ksft_test_result_fail "trace: the waiters' stacks reach the module (module symbols)"
+fi
+
+module_allocs=$(value '.percpu.by_module.shadowslab.allocs' "$tmp/percpu.json")
+module_frees=$(value '.percpu.by_module.shadowslab.frees' "$tmp/percpu.json")
+own_allocs=$(jq -r '.percpu_allocs + .warmup_percpu_allocs' "$tmp/run.json" 2>/dev/null)
+own_frees=$(jq -r '.percpu_frees + .warmup_percpu_frees' "$tmp/run.json" 2>/dev/null)
+site=$(value '.percpu.alloc_sites[0].call_site' "$tmp/percpu.json")
+free_site=$(value '.percpu.free_sites[0].call_site' "$tmp/percpu.json")
+ksft_print_msg "from shadowslab call sites: $module_allocs allocs, $module_frees frees (the module counted $own_allocs, $own_frees); top sites: $site, $free_site"
+ksft_print_msg "warnings: $(jq -c .warnings "$tmp/percpu.json" 2>/dev/null); not recorded in full: $(jq -c .lost "$tmp/percpu.json" 2>/dev/null)"
+if [[ $module_allocs =~ ^[0-9]+$ && $own_allocs =~ ^[0-9]+$ && $module_frees =~ ^[0-9]+$ && $own_frees =~ ^[0-9]+$ ]] &&
+	((module_allocs >= own_allocs && module_allocs > 0 && module_frees >= own_frees)) &&
+	[[ $site == *"[shadowslab]" && $free_site == *"[shadowslab]" ]] &&
+	[[ $(jq '.warnings | length' "$tmp/percpu.json" 2>/dev/null) == 0 ]]; then
+	ksft_test_result_pass "trace: percpu allocations and frees by call site, the module's own among them"
+else
+	ksft_test_result_fail "trace: percpu allocations and frees by call site, the module's own among them"
+fi
+
+status=$(value '.command.status' "$tmp/percpu.json")
+if [[ $status == 0 && $(value '.window.kind' "$tmp/percpu.json") == command ]]; then
+	ksft_test_result_pass "trace: reports the command and its exit status"
+else
+	ksft_test_result_fail "trace: reports the command and its exit status"
+fi
+
+# ----------------------------------------------------- run --trace phases
+
+"$shadowctl" run --trace --json --strategy percpu --threads 2 --duration 2 >"$tmp/rt.json" 2>"$tmp/err"
+rc=$?
+own=$(value '.percpu_allocs' "$tmp/rt.json")
+seen=$(value '.trace.percpu.by_module.shadowslab.allocs' "$tmp/rt.json")
+ksft_print_msg "run --trace percpu x2: exit $rc; timed phase allocs: module $own, tracer $seen"
+# The tracer's timed segment is the timed phase less about a millisecond
+# at either edge (traced_run.hpp): it may miss a little, never add.
+if ((rc == 0)) && [[ $own =~ ^[0-9]+$ && $seen =~ ^[0-9]+$ ]] && ((own > 0 && seen <= own && seen * 100 >= own * 90)); then
+	ksft_test_result_pass "run --trace: the timed phase's allocations agree with the module's count"
+else
+	ksft_print_msg "$(cat "$tmp/err")"
+	ksft_test_result_fail "run --trace: the timed phase's allocations agree with the module's count"
+fi
+
+"$shadowctl" run --trace --json --strategy ctor --threads 2 --duration 2 >"$tmp/ctor.json" 2>"$tmp/err"
+rc=$?
+timed=$(jq -r '.trace.percpu.by_module.shadowslab.allocs // 0' "$tmp/ctor.json" 2>/dev/null)
+whole=$(jq -r '.trace_whole_run.percpu.by_module.shadowslab.allocs // 0' "$tmp/ctor.json" 2>/dev/null)
+own=$(value '.percpu_allocs' "$tmp/ctor.json")
+warm=$(value '.warmup_percpu_allocs' "$tmp/ctor.json")
+ksft_print_msg "run --trace ctor x2: exit $rc; shadowslab allocs: timed $timed (module: $own), whole run $whole (module's warm-up: $warm)"
+if ((rc == 0)) && [[ $timed == 0 && $own == 0 ]]; then
+	ksft_test_result_pass "run --trace: no percpu allocation from the module in a ctor run's timed phase"
+else
+	ksft_print_msg "$(cat "$tmp/err"; jq -c '.trace.percpu.alloc_sites' "$tmp/ctor.json" 2>/dev/null)"
+	ksft_test_result_fail "run --trace: no percpu allocation from the module in a ctor run's timed phase"
+fi
+if [[ $whole =~ ^[0-9]+$ && $warm =~ ^[0-9]+$ ]] && ((whole >= warm && warm > 0)); then
+	ksft_test_result_pass "run --trace: the ctor run's warm-up allocations are seen, outside the timed phase"
+else
+	ksft_test_result_fail "run --trace: the ctor run's warm-up allocations are seen, outside the timed phase"
+fi
+
+# ------------------------------------------------------------------ errors
+
+expect_failure "error: a lock symbol that is not in /proc/kallsyms" 1 \
+	"lock symbol 'no_such_lock_xyz' is not in /proc/kallsyms.*CONFIG_KALLSYMS_ALL" -- \
+	"$shadowctl" trace --lock-symbol no_such_lock_xyz --duration 1
+
+expect_failure "error: not root (uid 65534)" 1 \
+	"^shadowctl: load the tracer's BPF programs: Operation not permitted; tracing needs root, or CAP_BPF and CAP_PERFMON" -- \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$shadowctl" trace --duration 1
+
+sed 's/^[0-9a-f]*/0000000000000000/' /proc/kallsyms >"$tmp/kallsyms-hidden"
+expect_failure "error: kernel addresses hidden (kptr_restrict)" 1 \
+	"lists every kernel address as 0: the kernel hides them.*kptr_restrict" -- \
+	env SHADOWCTL_KALLSYMS="$tmp/kallsyms-hidden" "$shadowctl" trace --duration 1
+
+expect_failure "error: no kernel BTF" 1 "^shadowctl: no kernel BTF at /nonexistent/btf.*CONFIG_DEBUG_INFO_BTF" -- \
+	env SHADOWCTL_BTF=/nonexistent/btf "$shadowctl" trace --duration 1
+
+expect_failure "error: a command that cannot be started exits 127" 127 \
+	"^shadowctl: cannot run '/nonexistent': No such file or directory" -- \
+	"$shadowctl" trace -- /nonexistent
+
+"$shadowctl" trace --json -o "$tmp/exit3.json" -- sh -c 'exit 3' 2>"$tmp/err"
+rc=$?
+if ((rc == 3)) && [[ $(value '.command.status' "$tmp/exit3.json") == 3 ]]; then
+	ksft_test_result_pass "trace: exits with the traced command's status (3)"
+else
+	ksft_print_msg "exit status $rc; $(cat "$tmp/err")"
+	ksft_test_result_fail "trace: exits with the traced command's status (3)"
+fi
+
+ksft_finished

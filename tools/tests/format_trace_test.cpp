@@ -1,0 +1,233 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "cli.hpp"
+#include "compare_trace.hpp"
+#include "format_compare.hpp"
+#include "format_trace.hpp"
+#include "sample_results.hpp"
+#include "tracer_sample.hpp"
+
+using namespace shadowctl;
+namespace tr = shadowslab::tracer;
+
+namespace {
+
+TraceDocument document(std::uint32_t mask = tr::kAllSegments)
+{
+    TraceDocument doc;
+    doc.window.kind = "command";
+    doc.window.traced_ns = 3'012'000'000;
+    doc.command = TraceCommandInfo{{"sh", "-c", "exit 3"}, 42, tr::ExitStatus::from_wait_status(3 << 8)};
+    doc.kernel_release = "6.1.0-56-amd64";
+    doc.report = tr::build_report(testdata::snapshot(), mask, testdata::kallsyms(), 5);
+    doc.warnings = {"percpu_counters_lock is not in test-kallsyms: not traced"};
+    return doc;
+}
+
+bool has(const std::string& text, const std::string& part)
+{
+    return text.find(part) != std::string::npos;
+}
+
+Options parse(std::vector<std::string> args)
+{
+    CLI::App app;
+    Options options;
+    build_cli(app, options);
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    return options;
+}
+
+}  // namespace
+
+TEST(TraceText, LocksTableHistogramStacksAndAllocator)
+{
+    const std::string text = format_trace_text(document());
+    EXPECT_TRUE(has(text, "traced 3.012 s while 'sh -c exit 3' ran (pid 42); it exited with status 3")) << text;
+    EXPECT_TRUE(has(text, "warning: percpu_counters_lock is not in test-kallsyms")) << text;
+    EXPECT_TRUE(has(text, "lock              address             begins  contentions  slept  total wait  mean    p99"
+                          "    max\n"))
+        << text;
+    // 4 waits, 29 us in all: mean 7.25 us (printed 7 us), p99 in [16K, 32K), max 20 us.
+    EXPECT_TRUE(has(text, "pcpu_alloc_mutex  0xffffffff82b511a0       5            4      1       29 us  7 us  32 us"
+                          "  20 us\n"))
+        << text;
+    EXPECT_TRUE(has(text, "pcpu_lock         0xffffffff83fe0964       0            0      0        0 ns     -      -"
+                          "      -\n"))
+        << text;
+    // The histogram runs from the lowest to the highest bucket used.
+    EXPECT_TRUE(has(text, "pcpu_alloc_mutex: wait, ns\n  [512, 1K) ")) << text;
+    EXPECT_TRUE(has(text, "[16K, 32K)")) << text;
+    EXPECT_TRUE(has(text, "pcpu_alloc_mutex: top 2 of 2 waiting stacks\n"
+                          "  3 waits, 9 us total, caller pcpu_alloc+0x56d\n"
+                          "      __mutex_lock.constprop.0+0x12f\n"))
+        << text;
+    EXPECT_TRUE(has(text, "  allocs 110 (6720 B (6.6 KiB)), failed 0\n")) << text;
+    EXPECT_TRUE(has(text, "shadowslab     100         6400    100        6400")) << text;
+    EXPECT_TRUE(has(text, "allocation call sites (top 2 of 2):")) << text;
+    EXPECT_TRUE(has(text, "  100   6400  shadowslab  shadow_obj_ctor+0x6e [shadowslab]")) << text;
+    EXPECT_TRUE(has(text, "free call sites (top 2 of 2):")) << text;
+    EXPECT_FALSE(has(text, "not recorded in full")) << text;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        EXPECT_TRUE(line.empty() || line.back() != ' ') << "'" << line << "'";
+}
+
+TEST(TraceText, Log2HistogramBars)
+{
+    shadowslab::Histogram::Buckets buckets{};
+    buckets[12] = 10;
+    buckets[14] = 5;
+    const std::string text = format_log2_histogram(shadowslab::Histogram(buckets), 10);
+    EXPECT_EQ(text,
+              "  [4K, 8K)          10 |@@@@@@@@@@|\n"
+              "  [8K, 16K)          0 |          |\n"
+              "  [16K, 32K)         5 |@@@@@     |\n");
+    EXPECT_EQ(format_log2_histogram(shadowslab::Histogram()), "");
+}
+
+TEST(TraceJson, SchemaAndStableKeys)
+{
+    const Json json = trace_to_json(document());
+    EXPECT_EQ(json["schema"], "shadowslab-trace/1");
+    EXPECT_EQ(json["window"]["kind"], "command");
+    EXPECT_TRUE(json["window"]["requested_duration_ns"].is_null());
+    EXPECT_EQ(json["window"]["traced_ns"], 3'012'000'000u);
+    EXPECT_EQ(json["command"]["argv"][2], "exit 3");
+    EXPECT_EQ(json["command"]["exit_code"], 3);
+    EXPECT_TRUE(json["command"]["signal"].is_null());
+    EXPECT_EQ(json["command"]["status"], 3);
+    EXPECT_EQ(json["kernel_release"], "6.1.0-56-amd64");
+
+    const Json& mutex = json["locks"][0];
+    const std::vector<std::string> lock_keys{"name",          "address",      "begin_events", "contentions",
+                                             "blocked",       "aborted",      "wait_ns_total", "wait_ns_mean",
+                                             "wait_ns_max",   "wait_ns_p50",  "wait_ns_p99",  "hist",
+                                             "distinct_stacks", "stacks"};
+    std::vector<std::string> keys;
+    for (const auto& item : mutex.items())
+        keys.push_back(item.key());
+    EXPECT_EQ(keys, lock_keys);
+    EXPECT_EQ(mutex["address"], "0xffffffff82b511a0");
+    EXPECT_EQ(mutex["begin_events"], 5);
+    EXPECT_EQ(mutex["contentions"], 4);
+    EXPECT_EQ(mutex["wait_ns_total"], 29000);
+    EXPECT_DOUBLE_EQ(mutex["wait_ns_mean"].get<double>(), 7250.0);
+    EXPECT_EQ(mutex["wait_ns_max"], 20000);
+    EXPECT_EQ(mutex["hist"].size(), 64u);
+    EXPECT_EQ(mutex["hist"][9], 1);
+    EXPECT_EQ(mutex["stacks"][0]["caller"], "pcpu_alloc+0x56d");
+    EXPECT_EQ(mutex["stacks"][0]["frames"][2], "shadow_obj_ctor+0xdf [shadowslab]");
+    EXPECT_TRUE(json["locks"][1]["wait_ns_mean"].is_null());
+    EXPECT_TRUE(json["locks"][1]["wait_ns_p99"].is_null());
+
+    const Json& percpu = json["percpu"];
+    EXPECT_EQ(percpu["allocs"], 110);
+    EXPECT_EQ(percpu["frees_unmatched"], 5);
+    EXPECT_EQ(percpu["by_module"]["shadowslab"]["allocs"], 100);
+    EXPECT_EQ(percpu["by_module"]["vmlinux"]["allocs"], 10);
+    EXPECT_EQ(percpu["distinct_alloc_sites"], 2);
+    EXPECT_EQ(percpu["alloc_sites"][0]["call_site"], "shadow_obj_ctor+0x6e [shadowslab]");
+    EXPECT_EQ(percpu["alloc_sites"][0]["module"], "shadowslab");
+    EXPECT_EQ(percpu["free_sites"][0]["frames"][1], "shadow_cycle+0x25 [shadowslab]");
+    EXPECT_EQ(json["lost"]["pending"], 0);
+    EXPECT_EQ(json["warnings"].size(), 1u);
+}
+
+TEST(TraceJson, KilledCommandAndNoCommand)
+{
+    TraceDocument doc = document();
+    doc.command->status = tr::ExitStatus::from_wait_status(9);  // SIGKILL
+    Json json = trace_to_json(doc);
+    EXPECT_TRUE(json["command"]["exit_code"].is_null());
+    EXPECT_EQ(json["command"]["signal"], 9);
+    EXPECT_EQ(json["command"]["status"], 137);
+    EXPECT_TRUE(has(format_trace_text(doc), "killed by signal 9 (SIGKILL)"));
+    doc.command.reset();
+    doc.window.kind = "duration";
+    doc.window.requested_duration_ns = 5'000'000'000;
+    json = trace_to_json(doc);
+    EXPECT_TRUE(json["command"].is_null());
+    EXPECT_EQ(json["window"]["requested_duration_ns"], 5'000'000'000u);
+    EXPECT_TRUE(has(format_trace_text(doc), "traced 3.012 s (--duration 5.000 s)"));
+}
+
+TEST(TraceCompare, RowsGainTraceKeysInJsonAndCsv)
+{
+    using shadowslab::Strategy;
+    const shadowslab::CompareReport report = testdata::report();
+    CompareTrace trace({{"pcpu_alloc_mutex", 0xffffffff82b511a0}, {"pcpu_lock", 0xffffffff83fe0964}});
+    trace.add(Strategy::percpu, 2, testdata::snapshot(), 990'000'000, testdata::kallsyms());
+
+    const Json json = compare_to_json(report, &trace);
+    EXPECT_EQ(json["meta"]["trace"]["locks"][1]["name"], "pcpu_lock");
+    EXPECT_EQ(json["meta"]["trace"]["segment"], "timed_phase");
+    for (const Json& row : json["rows"]) {
+        EXPECT_TRUE(row.contains("trace_pcpu_alloc_mutex_contentions")) << row.dump();
+        EXPECT_TRUE(row.contains("percpu_allocs_per_cycle")) << row.dump();  // old keys stay
+        if (row["strategy"] == "percpu" && row["threads"] == 2) {
+            EXPECT_EQ(row["trace_pcpu_alloc_mutex_contentions"], 2);
+            EXPECT_EQ(row["trace_pcpu_alloc_mutex_begin_events"], 3);
+            EXPECT_EQ(row["trace_pcpu_alloc_mutex_wait_ns"], 4000);
+            EXPECT_EQ(row["trace_pcpu_lock_contentions"], 0);
+            EXPECT_EQ(row["trace_percpu_allocs"], 60);
+            EXPECT_EQ(row["trace_percpu_frees"], 60);
+            EXPECT_EQ(row["trace_shadowslab_percpu_allocs"], 60);
+            EXPECT_EQ(row["trace_timed_ns"], 990'000'000);
+        } else {
+            EXPECT_EQ(row["trace_percpu_allocs"], 0);
+        }
+    }
+
+    const std::string csv = format_compare_csv(report, &trace);
+    const std::string header = csv.substr(0, csv.find('\n'));
+    EXPECT_TRUE(has(header, ",warmup_percpu_allocs_per_cycle,trace_pcpu_alloc_mutex_begin_events,"
+                            "trace_pcpu_alloc_mutex_contentions,trace_pcpu_alloc_mutex_wait_ns,"))
+        << header;
+    EXPECT_TRUE(has(header, ",trace_percpu_allocs,trace_percpu_frees,trace_shadowslab_percpu_allocs,"
+                            "trace_shadowslab_percpu_frees,trace_percpu_allocs_per_cycle,trace_timed_ns"))
+        << header;
+    std::istringstream lines(csv);
+    for (std::string line; std::getline(lines, line);)
+        EXPECT_EQ(std::count(line.begin(), line.end(), ','), std::count(header.begin(), header.end(), ','));
+
+    const std::string table = format_compare_table(report, &trace);
+    EXPECT_TRUE(has(table, "tracer, timed phases of all rounds")) << table;
+    EXPECT_TRUE(has(table, "strategy  threads  pcpu_alloc_mutex  pcpu_lock  percpu allocs  frees  from shadowslab"))
+        << table;
+    EXPECT_TRUE(has(table, "percpu          2          2 / 4 us   0 / 0 ns             60     60               60"))
+        << table;
+
+    // Without --trace, nothing changes.
+    EXPECT_EQ(compare_to_json(report).dump(), compare_to_json(report, nullptr).dump());
+    EXPECT_FALSE(has(format_compare_csv(report), "trace_"));
+    EXPECT_FALSE(compare_to_json(report)["meta"].contains("trace"));
+}
+
+TEST(TraceCli, CommandAndOptions)
+{
+    Options options = parse({"trace", "--duration", "2.5", "--json", "--top", "3", "--lock-symbol", "a",
+                             "--lock-symbol", "mod:b", "-o", "/tmp/x", "--", "sh", "-c", "exit 3"});
+    EXPECT_EQ(options.command, Command::trace);
+    EXPECT_EQ(options.trace.duration_ns, 2'500'000'000u);
+    EXPECT_TRUE(options.trace.json);
+    EXPECT_EQ(options.trace.top, 3u);
+    EXPECT_EQ(options.trace.lock_symbols, (std::vector<std::string>{"a", "mod:b"}));
+    EXPECT_EQ(options.trace.output_path, "/tmp/x");
+    EXPECT_EQ(options.trace.command, (std::vector<std::string>{"sh", "-c", "exit 3"}));
+
+    options = parse({"trace"});
+    EXPECT_EQ(options.trace.duration_ns, 0u);
+    EXPECT_TRUE(options.trace.command.empty());
+    EXPECT_EQ(options.trace.top, kDefaultTraceTop);
+
+    EXPECT_THROW(parse({"trace", "--duration", "0"}), CLI::ValidationError);
+    EXPECT_THROW(parse({"trace", "--no-default-locks"}), CLI::ValidationError);
+    EXPECT_TRUE(parse({"run", "--strategy", "percpu", "--threads", "1", "--cycles", "5", "--trace"}).run.trace);
+    EXPECT_TRUE(parse({"compare", "--trace"}).compare.trace);
+    EXPECT_FALSE(parse({"compare"}).compare.trace);
+}

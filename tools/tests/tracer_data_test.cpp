@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "shadowslab/tracer/kallsyms.hpp"
+#include "shadowslab/tracer/trace_data.hpp"
+#include "tracer_sample.hpp"
+
+using namespace shadowslab::tracer;
+using shadowslab::Histogram;
+
+TEST(TraceHistogram, Log2Buckets)
+{
+    EXPECT_EQ(LockCounters::bucket_of(0), 0u);
+    EXPECT_EQ(LockCounters::bucket_of(1), 0u);
+    EXPECT_EQ(LockCounters::bucket_of(2), 1u);
+    EXPECT_EQ(LockCounters::bucket_of(3), 1u);
+    EXPECT_EQ(LockCounters::bucket_of(4), 2u);
+    EXPECT_EQ(LockCounters::bucket_of(1023), 9u);
+    EXPECT_EQ(LockCounters::bucket_of(1024), 10u);
+    EXPECT_EQ(LockCounters::bucket_of(4096), 12u);
+    EXPECT_EQ(LockCounters::bucket_of(8191), 12u);
+    EXPECT_EQ(LockCounters::bucket_of(UINT64_MAX), 63u);
+    // Every bucket's bounds agree with shadowslab::Histogram's.
+    for (std::size_t i = 1; i < 63; ++i) {
+        const auto low = static_cast<std::uint64_t>(Histogram::bucket_low(i));
+        EXPECT_EQ(LockCounters::bucket_of(low), i);
+        EXPECT_EQ(LockCounters::bucket_of(low - 1), i - 1);
+    }
+}
+
+TEST(TraceHistogram, MeanMaxAndTotal)
+{
+    LockCounters counters;
+    EXPECT_FALSE(counters.wait_ns_mean());
+    counters.add_wait(1000);
+    counters.add_wait(3000);
+    counters.add_wait(5000);
+    EXPECT_EQ(counters.contentions, 3u);
+    EXPECT_EQ(counters.begin_events, 3u);
+    EXPECT_EQ(counters.wait_ns_total, 9000u);
+    EXPECT_EQ(counters.wait_ns_max, 5000u);
+    ASSERT_TRUE(counters.wait_ns_mean());
+    EXPECT_DOUBLE_EQ(*counters.wait_ns_mean(), 3000.0);
+    EXPECT_EQ(counters.wait_hist.buckets()[9], 1u);   // 1000 in [512, 1024)
+    EXPECT_EQ(counters.wait_hist.buckets()[11], 1u);  // 3000 in [2048, 4096)
+    EXPECT_EQ(counters.wait_hist.buckets()[12], 1u);  // 5000 in [4096, 8192)
+    EXPECT_EQ(counters.wait_hist.total(), 3u);
+}
+
+TEST(TraceHistogram, MergeSumsAndKeepsTheLargerMax)
+{
+    LockCounters a, b;
+    a.add_wait(100);
+    a.blocked = 1;
+    b.add_wait(7000);
+    b.add_wait(200);
+    b.begin_events += 2;  // a mutex that spun, then slept
+    b.aborted = 1;
+    a.merge(b);
+    EXPECT_EQ(a.contentions, 3u);
+    EXPECT_EQ(a.begin_events, 5u);
+    EXPECT_EQ(a.blocked, 1u);
+    EXPECT_EQ(a.aborted, 1u);
+    EXPECT_EQ(a.wait_ns_total, 7300u);
+    EXPECT_EQ(a.wait_ns_max, 7000u);
+    EXPECT_EQ(a.wait_hist.total(), 3u);
+    EXPECT_DOUBLE_EQ(*a.wait_ns_mean(), 7300.0 / 3);
+}
+
+TEST(TraceFrames, Classification)
+{
+    EXPECT_TRUE(is_tracing_function("__traceiter_contention_begin"));
+    EXPECT_TRUE(is_tracing_function("perf_trace_percpu_alloc_percpu"));
+    EXPECT_TRUE(is_tracing_function("bpf_trace_run2"));
+    EXPECT_FALSE(is_tracing_function("pcpu_alloc"));
+    EXPECT_TRUE(is_percpu_allocator_function("pcpu_alloc"));
+    EXPECT_TRUE(is_percpu_allocator_function("pcpu_alloc_noprof"));
+    EXPECT_TRUE(is_percpu_allocator_function("__alloc_percpu_gfp"));
+    EXPECT_TRUE(is_percpu_allocator_function("free_percpu"));
+    EXPECT_TRUE(is_percpu_allocator_function("__percpu_counter_init_many"));
+    EXPECT_TRUE(is_percpu_allocator_function("percpu_counter_destroy_many"));
+    EXPECT_FALSE(is_percpu_allocator_function("mm_init"));
+    EXPECT_FALSE(is_percpu_allocator_function("percpu_counter_add_batch"));
+    EXPECT_TRUE(is_lock_function("__mutex_lock.constprop.0"));
+    EXPECT_TRUE(is_lock_function("mutex_lock_killable"));
+    EXPECT_TRUE(is_lock_function("native_queued_spin_lock_slowpath"));
+    EXPECT_TRUE(is_lock_function("_raw_spin_lock_irqsave"));
+    EXPECT_FALSE(is_lock_function("pcpu_alloc"));
+}
+
+TEST(TraceFrames, FirstFrameOutsideTheAllocator)
+{
+    const Kallsyms symbols = testdata::kallsyms();
+    const auto site = first_frame_outside(testdata::alloc_stack(), symbols, is_percpu_allocator_function);
+    ASSERT_TRUE(site);
+    EXPECT_EQ(site->name, "shadow_obj_ctor+0x6e [shadowslab]");
+    EXPECT_EQ(site->module, "shadowslab");
+    // Through percpu_counter_init_many: the wrapper is skipped too.
+    const auto counter = first_frame_outside({0xffffffff81100010, 0xffffffff81100d40, 0xffffffff81300010},
+                                             symbols, is_percpu_allocator_function);
+    ASSERT_TRUE(counter);
+    EXPECT_EQ(counter->name, "kthread+0x10");
+    EXPECT_EQ(counter->module, "vmlinux");
+    EXPECT_FALSE(first_frame_outside({0xffffffff81100010}, symbols, is_percpu_allocator_function));
+    EXPECT_FALSE(first_frame_outside({}, symbols, is_percpu_allocator_function));
+}
+
+TEST(TraceReport, SumsSegmentsAndGroupsStacks)
+{
+    const Kallsyms symbols = testdata::kallsyms();
+    const TraceSnapshot snapshot = testdata::snapshot();
+
+    const TraceReport all = build_report(snapshot, kAllSegments, symbols, 0);
+    ASSERT_EQ(all.locks.size(), 2u);
+    const LockReport& mutex = all.locks[0];
+    EXPECT_EQ(mutex.lock.name, "pcpu_alloc_mutex");
+    EXPECT_EQ(mutex.counters.contentions, 4u);   // 2 timed + 2 other
+    EXPECT_EQ(mutex.counters.begin_events, 5u);
+    EXPECT_EQ(mutex.counters.wait_ns_total, 1000u + 3000 + 5000 + 20000);
+    EXPECT_EQ(mutex.counters.wait_ns_max, 20000u);
+    // Two distinct stacks; the same stack in both segments is one.
+    EXPECT_EQ(mutex.distinct_stacks, 2u);
+    ASSERT_EQ(mutex.stacks.size(), 2u);
+    EXPECT_EQ(mutex.stacks[0].count, 3u);
+    EXPECT_EQ(mutex.stacks[0].wait_ns, 9000u);
+    EXPECT_EQ(mutex.stacks[0].caller, "pcpu_alloc+0x56d");
+    ASSERT_EQ(mutex.stacks[0].frames.size(), 5u);  // the tracing frame is dropped
+    EXPECT_EQ(mutex.stacks[0].frames[0], "__mutex_lock.constprop.0+0x12f");
+    EXPECT_EQ(mutex.stacks[0].frames[2], "shadow_obj_ctor+0xdf [shadowslab]");
+
+    const PercpuReport& percpu = all.percpu;
+    EXPECT_EQ(percpu.totals.allocs, 110u);
+    EXPECT_EQ(percpu.totals.frees, 105u);
+    ASSERT_EQ(percpu.alloc_sites.size(), 2u);
+    EXPECT_EQ(percpu.alloc_sites[0].call_site, "shadow_obj_ctor+0x6e [shadowslab]");
+    EXPECT_EQ(percpu.alloc_sites[0].count, 100u);  // by stack and by call_site alike
+    EXPECT_EQ(percpu.alloc_sites[0].bytes, 6400u);
+    EXPECT_EQ(percpu.alloc_sites[1].call_site, "kthread+0x10");
+    EXPECT_EQ(percpu.alloc_sites[1].module, "vmlinux");
+    ASSERT_EQ(percpu.free_sites.size(), 2u);
+    EXPECT_EQ(percpu.free_sites[0].call_site, "shadow_cycle+0x25 [shadowslab]");
+    EXPECT_EQ(percpu.free_sites[1].call_site, "[stack not recorded]");
+    ASSERT_EQ(percpu.by_module.count("shadowslab"), 1u);
+    EXPECT_EQ(percpu.by_module.at("shadowslab").allocs, 100u);
+    EXPECT_EQ(percpu.by_module.at("shadowslab").frees, 100u);
+    EXPECT_EQ(percpu.by_module.at("vmlinux").allocs, 10u);
+    EXPECT_EQ(percpu.by_module.at("[unknown]").frees, 5u);
+}
+
+TEST(TraceReport, TimedSegmentOnlyAndTop)
+{
+    const Kallsyms symbols = testdata::kallsyms();
+    const TraceReport timed = build_report(testdata::snapshot(), kTimedSegmentOnly, symbols, 1);
+    EXPECT_EQ(timed.locks[0].counters.contentions, 2u);
+    EXPECT_EQ(timed.locks[0].counters.begin_events, 3u);
+    EXPECT_EQ(timed.locks[0].counters.wait_ns_max, 3000u);
+    ASSERT_EQ(timed.locks[0].stacks.size(), 1u);
+    EXPECT_EQ(timed.locks[0].stacks[0].count, 2u);
+    EXPECT_EQ(timed.locks[0].distinct_stacks, 1u);
+    EXPECT_EQ(timed.percpu.totals.allocs, 60u);
+    EXPECT_EQ(timed.percpu.distinct_alloc_sites, 1u);
+    EXPECT_EQ(timed.percpu.alloc_sites.size(), 1u);
+    EXPECT_EQ(timed.percpu.by_module.at("shadowslab").allocs, 60u);
+    EXPECT_EQ(timed.percpu.by_module.count("vmlinux"), 0u);
+}
+
+TEST(TraceReport, CallSitesWithoutStacks)
+{
+    using namespace shadowslab::tracer;
+    TraceSnapshot snapshot = TraceSnapshot::empty({});
+    snapshot.sites = {
+        // A free whose caller came from free_percpu's entry: no stack needed.
+        {kSegmentTimed, PercpuEvent::free, {}, 0xffffffffc0a00225, 7, 448},
+        // An alloc whose call_site is a wrapper but whose stack was lost.
+        {kSegmentTimed, PercpuEvent::alloc, {}, 0xffffffff81100d40, 2, 32},
+    };
+    const TraceReport report = build_report(snapshot, kAllSegments, testdata::kallsyms(), 0);
+    ASSERT_EQ(report.percpu.free_sites.size(), 1u);
+    EXPECT_EQ(report.percpu.free_sites[0].call_site, "shadow_cycle+0x25 [shadowslab]");
+    EXPECT_EQ(report.percpu.free_sites[0].frames, std::vector<std::string>{"shadow_cycle+0x25 [shadowslab]"});
+    EXPECT_EQ(report.percpu.by_module.at("shadowslab").frees, 7u);
+    ASSERT_EQ(report.percpu.alloc_sites.size(), 1u);
+    EXPECT_EQ(report.percpu.alloc_sites[0].call_site, "__percpu_counter_init_many+0x40 (stack lost)");
+    EXPECT_EQ(report.percpu.alloc_sites[0].module, "vmlinux");
+}
+
+TEST(TraceSnapshot, MergeAddsRuns)
+{
+    TraceSnapshot sum = testdata::snapshot();
+    sum.merge(testdata::snapshot());
+    EXPECT_EQ(sum.lock_counters(0, kAllSegments).contentions, 8u);
+    EXPECT_EQ(sum.lock_counters(0, kAllSegments).wait_ns_max, 20000u);
+    EXPECT_EQ(sum.percpu_totals(kTimedSegmentOnly).allocs, 120u);
+    TraceSnapshot other = TraceSnapshot::empty({{"x", 1}});
+    EXPECT_THROW(sum.merge(other), std::logic_error);
+}

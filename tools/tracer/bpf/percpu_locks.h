@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * percpu_locks.h - what percpu_locks.bpf.c and its userspace reader
+ * (tools/tracer/src/tracer.cpp) share: the maps' key and value layouts.
+ *
+ * Included by the BPF program after vmlinux.h, and by C++ after
+ * <linux/types.h>, so it uses only the __u32/__u64 types both have.
+ */
+#ifndef SHADOWSLAB_PERCPU_LOCKS_H
+#define SHADOWSLAB_PERCPU_LOCKS_H
+
+/* Locks traced at once: indices into the stats arrays. */
+#define PL_MAX_LOCKS		16
+
+/*
+ * Segments let userspace split one trace into parts without reattaching:
+ * it writes the current segment to the .bss variable `segment`, and every
+ * event is counted under the segment current when it happens (a
+ * contention: when its wait began).  shadowctl run --trace uses segment 1
+ * for the workload's timed phase and 0 for everything else.  Events of the
+ * process in .bss self_tgid (shadowctl itself, where the RUN ioctl sets up
+ * and tears down) always count under segment 0.
+ */
+#define PL_SEGMENTS		2
+
+/* log2 wait histogram: bucket i counts waits of [2^i, 2^(i+1)) ns, 0: < 2. */
+#define PL_HIST_BUCKETS		64
+
+/*
+ * Kernel stack depths kept: the lock waiters', and the allocator events'
+ * short one (enough to get past the allocator and its wrappers to the
+ * caller).  Unwinding costs per frame, and the allocator's tracepoints fire
+ * with pcpu_alloc_mutex or pcpu_lock held, so it is kept short.
+ */
+#define PL_LOCK_STACK_DEPTH	24
+#define PL_ALLOC_STACK_DEPTH	6
+
+/*
+ * An allocation's tracepoint call_site is pcpu_alloc()'s return address.
+ * Where the wrapper tail-calls pcpu_alloc() (alloc_percpu() and
+ * __alloc_percpu_gfp() on x86-64 6.1) that is the caller itself, and no
+ * stack is needed; where it lands in the allocator or a wrapper (such as
+ * __percpu_counter_init), the event takes a short stack.  Userspace lists
+ * those functions' address ranges in .bss (wrapper_ranges).
+ */
+#define PL_MAX_WRAPPER_RANGES	32
+
+struct pl_range {
+	__u64 start;
+	__u64 end;		/* exclusive */
+};
+
+/* pl_site_key.stack_id when no stack was taken: call_site is the caller. */
+#define PL_STACK_SKIPPED	(-1)
+
+/* lock:contention_begin flags (include/trace/events/lock.h). */
+#define PL_LCB_F_SPIN		(1U << 0)
+
+/* stats[segment * PL_MAX_LOCKS + lock], a per-CPU array. */
+struct pl_lock_stats {
+	__u64 begin_events;	/* every contention_begin on the lock */
+	__u64 contentions;	/* waits: first begin of a task to its end */
+	__u64 blocked;		/* waits that slept (a begin without SPIN) */
+	__u64 aborted;		/* waits that ended with ret != 0 (killed) */
+	__u64 wait_ns_total;
+	__u64 wait_ns_max;
+	__u64 hist[PL_HIST_BUCKETS];
+};
+
+/* A wait in progress, keyed by task and lock. */
+struct pl_pending_key {
+	__u32 tid;
+	__u32 lock;
+};
+
+struct pl_pending {
+	__u64 start_ns;
+	__s32 stack_id;		/* in lock_stack_traces, or < 0 */
+	__u32 segment;
+	__u32 blocked;
+	__u32 pad;
+};
+
+/* Waits by the waiter's kernel stack. */
+struct pl_lock_stack_key {
+	__u32 segment;
+	__u32 lock;
+	__s32 stack_id;		/* < 0: the stack could not be recorded */
+	__u32 pad;
+};
+
+struct pl_lock_stack_value {
+	__u64 count;
+	__u64 wait_ns;
+};
+
+/* Percpu allocator events by kernel stack. */
+#define PL_KIND_ALLOC		0
+#define PL_KIND_FREE		1
+
+struct pl_site_key {
+	__u32 segment;
+	__u32 kind;		/* PL_KIND_* */
+	__s32 stack_id;		/* in alloc_stack_traces, or < 0 */
+	__u32 pad;
+	__u64 call_site;	/* alloc: the tracepoint's call_site; free: free_percpu()'s
+				   return address (0 if unknown) */
+};
+
+struct pl_site_value {
+	__u64 count;
+	__u64 bytes;		/* alloc: bytes_alloc; free: matched to its alloc */
+};
+
+/* totals[segment], a per-CPU array. */
+struct pl_percpu_totals {
+	__u64 allocs;
+	__u64 alloc_bytes;
+	__u64 alloc_failures;	/* percpu_alloc_percpu_fail */
+	__u64 frees;
+	__u64 free_bytes;	/* of frees whose allocation was seen */
+	__u64 frees_unmatched;	/* allocated before the trace (size unknown) */
+};
+
+/* misc[PL_MISC_*], a per-CPU array: what the tracer could not record. */
+#define PL_MISC_LOST_PENDING	0	/* pending map full: a wait not timed */
+#define PL_MISC_LOST_LOCK_STACK	1	/* lock stack map full or collided */
+#define PL_MISC_LOST_ALLOC_STACK 2	/* alloc stack map full or collided */
+#define PL_MISC_LOST_SITE	3	/* site map full: an event not by site */
+#define PL_MISC_UNMATCHED_END	4	/* contention_end without its begin */
+#define PL_MISC_LOST_LIVE	5	/* live map full: a free's size unknown */
+#define PL_MISC_COUNT		6
+
+#endif /* SHADOWSLAB_PERCPU_LOCKS_H */

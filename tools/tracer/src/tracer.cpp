@@ -1,0 +1,492 @@
+#include "shadowslab/tracer/tracer.hpp"
+
+#include <linux/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include "percpu_locks.h"
+#include "percpu_locks.skel.h"
+#include "shadowslab/tracer/trace_error.hpp"
+
+namespace shadowslab::tracer {
+
+static_assert(Histogram::kBuckets == PL_HIST_BUCKETS, "the BPF histogram and shadowslab::Histogram must agree");
+static_assert(kSegments == PL_SEGMENTS, "segments: trace_data.hpp and percpu_locks.h must agree");
+
+std::size_t max_locks()
+{
+    return PL_MAX_LOCKS;
+}
+
+std::string TracerOptions::default_btf_path()
+{
+    const char* path = std::getenv("SHADOWCTL_BTF");
+    return path && *path ? path : "/sys/kernel/btf/vmlinux";
+}
+
+// ------------------------------------------------------------- skeleton
+
+namespace {
+
+struct SkeletonDeleter {
+    void operator()(percpu_locks_bpf* skeleton) const { percpu_locks_bpf::destroy(skeleton); }
+};
+
+// libbpf reports through one global print function: while a Tracer is being
+// built, keep its messages (to quote the verifier when loading fails) and
+// pass them on only when verbose.
+std::mutex log_mutex;
+std::deque<std::string> log_lines;
+bool log_verbose = false;
+
+int libbpf_log(enum libbpf_print_level level, const char* format, va_list args)
+{
+    va_list copy;
+    va_copy(copy, args);
+    const int size = std::vsnprintf(nullptr, 0, format, copy);
+    va_end(copy);
+    std::string text(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
+    std::vsnprintf(text.data(), text.size() + 1, format, args);
+
+    const std::lock_guard lock(log_mutex);
+    if (log_verbose)
+        std::fputs(text.c_str(), stderr);
+    if (level == LIBBPF_DEBUG && !log_verbose)
+        return 0;
+    // A verifier log arrives as one message: keep it line by line.
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t end = text.find('\n', start);
+        log_lines.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (log_lines.size() > 40)
+            log_lines.pop_front();
+        if (end == std::string::npos)
+            break;
+        start = end + 1;
+    }
+    return 0;
+}
+
+class LibbpfLog {
+public:
+    explicit LibbpfLog(bool verbose)
+    {
+        const std::lock_guard lock(log_mutex);
+        log_lines.clear();
+        log_verbose = verbose;
+        previous_ = libbpf_set_print(libbpf_log);
+    }
+    LibbpfLog(const LibbpfLog&) = delete;
+    LibbpfLog& operator=(const LibbpfLog&) = delete;
+    ~LibbpfLog() { libbpf_set_print(previous_); }
+
+    // The last few lines libbpf said, indented, for an error message.
+    static std::string tail(std::size_t lines)
+    {
+        const std::lock_guard lock(log_mutex);
+        std::string text;
+        const std::size_t first = log_lines.size() > lines ? log_lines.size() - lines : 0;
+        for (std::size_t i = first; i < log_lines.size(); ++i) {
+            std::string line = log_lines[i];
+            while (!line.empty() && (line.back() == '\n' || line.back() == ' '))
+                line.pop_back();
+            text += "\n  " + line;
+        }
+        return text;
+    }
+
+private:
+    libbpf_print_fn_t previous_;
+};
+
+bool lockdown_active()
+{
+    std::ifstream in("/sys/kernel/security/lockdown");
+    std::string text;
+    std::getline(in, text);
+    return !text.empty() && text.find("[none]") == std::string::npos;
+}
+
+std::string privilege_hint()
+{
+    std::string hint =
+        "tracing needs root, or CAP_BPF and CAP_PERFMON (and CAP_SYSLOG to read kernel addresses): run it as root, "
+        "e.g. with sudo";
+    if (geteuid() == 0 && lockdown_active())
+        hint += "; the kernel is also locked down (/sys/kernel/security/lockdown), which may forbid tracing";
+    return hint;
+}
+
+int map_fd(const bpf_map* map)
+{
+    return bpf_map__fd(map);
+}
+
+template <typename Value>
+std::vector<Value> lookup_percpu(int fd, std::uint32_t key, int cpus)
+{
+    std::vector<Value> values(static_cast<std::size_t>(cpus));
+    if (bpf_map_lookup_elem(fd, &key, values.data()) != 0)
+        throw TraceError(errno, fmt::format("read a BPF map entry: {}", std::strerror(errno)));
+    return values;
+}
+
+template <typename Value>
+void zero_percpu(int fd, std::uint32_t entries, int cpus)
+{
+    const std::vector<Value> zeros(static_cast<std::size_t>(cpus));
+    for (std::uint32_t key = 0; key < entries; ++key)
+        bpf_map_update_elem(fd, &key, zeros.data(), BPF_ANY);
+}
+
+// Every key of a hash map (it may change while it is walked).
+template <typename Key>
+std::vector<Key> hash_keys(int fd)
+{
+    std::vector<Key> keys;
+    Key key{};
+    Key next{};
+    const void* previous = nullptr;
+    while (bpf_map_get_next_key(fd, previous, &next) == 0) {
+        keys.push_back(next);
+        key = next;
+        previous = &key;
+        if (keys.size() > (1U << 20))
+            break;
+    }
+    return keys;
+}
+
+class StackReader {
+public:
+    StackReader(int fd, std::size_t depth) : fd_(fd), depth_(depth) {}
+
+    // Innermost first; empty if the id is < 0 or no longer in the map.
+    const std::vector<std::uint64_t>& read(std::int32_t id)
+    {
+        static const std::vector<std::uint64_t> none;
+        if (id < 0)
+            return none;
+        auto [it, fresh] = cache_.try_emplace(id);
+        if (fresh) {
+            std::vector<std::uint64_t> ips(depth_);
+            const std::uint32_t key = static_cast<std::uint32_t>(id);
+            if (bpf_map_lookup_elem(fd_, &key, ips.data()) == 0) {
+                const auto end = std::find(ips.begin(), ips.end(), 0);
+                ips.erase(end, ips.end());
+                it->second = std::move(ips);
+            }
+        }
+        return it->second;
+    }
+
+    const std::map<std::int32_t, std::vector<std::uint64_t>>& seen() const { return cache_; }
+
+private:
+    int fd_;
+    std::size_t depth_;
+    std::map<std::int32_t, std::vector<std::uint64_t>> cache_;
+};
+
+bool parse_address(std::string_view text, std::uint64_t& address)
+{
+    if (text.size() < 3 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+        return false;
+    const char* first = text.data() + 2;
+    const char* last = text.data() + text.size();
+    const auto [end, error] = std::from_chars(first, last, address, 16);
+    return error == std::errc() && end == last;
+}
+
+}  // namespace
+
+class Skeleton {
+public:
+    explicit Skeleton(const std::string& btf_path)
+    {
+        // open_opts.btf_custom_path: the BTF CO-RE relocates against when it
+        // is not the running kernel's own file.
+        LIBBPF_OPTS(bpf_object_open_opts, options);
+        if (btf_path != "/sys/kernel/btf/vmlinux")
+            options.btf_custom_path = btf_path.c_str();
+        skeleton_.reset(percpu_locks_bpf::open(&options));
+        if (!skeleton_) {
+            const int err = errno;
+            throw TraceError(err, fmt::format("open the tracer's BPF object: {}{}", std::strerror(err),
+                                              LibbpfLog::tail(8)));
+        }
+        if (percpu_locks_bpf::load(skeleton_.get()) != 0) {
+            const int err = errno;
+            // EACCES from root is the verifier refusing a program.
+            if (err == EPERM || (err == EACCES && geteuid() != 0))
+                throw TraceError(err, fmt::format("load the tracer's BPF programs: {}; {}", std::strerror(err),
+                                                  privilege_hint()));
+            throw TraceError(err, fmt::format("load the tracer's BPF programs: {} (the verifier's or libbpf's "
+                                              "last words below; --verbose shows all){}",
+                                              std::strerror(err), LibbpfLog::tail(12)));
+        }
+    }
+
+    percpu_locks_bpf* get() const { return skeleton_.get(); }
+
+    // Attaches one program, its link kept in the skeleton (so destroy()
+    // detaches it).
+    void attach(bpf_program* program, bpf_link*& link, const char* tracepoint)
+    {
+        link = bpf_program__attach(program);
+        if (!link) {
+            const int err = errno;
+            std::string hint = err == ENOENT
+                                   ? "is tracefs mounted (mount -t tracefs nodev /sys/kernel/tracing), and is the "
+                                     "kernel 5.19 or later (lock:contention_begin/end)?"
+                                   : (err == EPERM || err == EACCES ? privilege_hint() : std::string("see --verbose"));
+            throw TraceError(err, fmt::format("attach to the tracepoint {}: {}; {}", tracepoint, std::strerror(err),
+                                              hint));
+        }
+    }
+
+private:
+    std::unique_ptr<percpu_locks_bpf, SkeletonDeleter> skeleton_;
+};
+
+// ---------------------------------------------------------------- locks
+
+std::vector<TracedLock> resolve_locks(const Kallsyms& symbols, const TracerOptions& options,
+                                      std::vector<std::string>& warnings)
+{
+    std::vector<TracedLock> locks;
+    const auto add = [&locks](std::string name, std::uint64_t address) {
+        for (const TracedLock& lock : locks)
+            if (lock.address == address)
+                return;
+        if (locks.size() == max_locks())
+            throw TraceError(E2BIG, fmt::format("too many locks: at most {} can be traced at once", max_locks()));
+        locks.push_back(TracedLock{std::move(name), address});
+    };
+
+    if (options.default_locks) {
+        for (const std::string_view name : kDefaultLocks) {
+            try {
+                add(std::string(name), symbols.variable_address(name));
+            } catch (const TraceError& error) {
+                if (error.code().value() != ENOENT)
+                    throw;
+                warnings.push_back(fmt::format("{} is not in {}: not traced", name, symbols.source()));
+            }
+        }
+        if (locks.empty() && options.extra_locks.empty())
+            throw TraceError(ENOENT,
+                             fmt::format("none of the percpu allocator's locks (pcpu_alloc_mutex, pcpu_lock, "
+                                         "percpu_counters_lock) is in {}: the kernel lists lock variables only "
+                                         "with CONFIG_KALLSYMS_ALL=y; name a lock by address with --lock-symbol "
+                                         "0xADDRESS",
+                                         symbols.source()));
+    }
+    for (const std::string& spec : options.extra_locks) {
+        std::uint64_t address = 0;
+        if (parse_address(spec, address)) {
+            add(spec, address);
+            continue;
+        }
+        const auto colon = spec.find(':');
+        if (colon == std::string::npos) {
+            add(spec, symbols.variable_address(spec));
+        } else {
+            std::string_view module = std::string_view(spec).substr(0, colon);
+            const std::string_view name = std::string_view(spec).substr(colon + 1);
+            if (module == kCoreKernel)
+                module = {};
+            add(spec, symbols.variable_address(name, module));
+        }
+    }
+    if (locks.empty())
+        throw TraceError(EINVAL, "no lock to trace: give one with --lock-symbol");
+    return locks;
+}
+
+// --------------------------------------------------------------- tracer
+
+Tracer::Tracer(const TracerOptions& options)
+{
+    if (access(options.btf_path.c_str(), R_OK) != 0) {
+        const int err = errno;
+        throw TraceError(err, fmt::format("no kernel BTF at {} ({}): the tracer's BPF programs are CO-RE and need "
+                                          "the kernel's type information; use a kernel built with "
+                                          "CONFIG_DEBUG_INFO_BTF=y (Debian's are)",
+                                          options.btf_path, std::strerror(err)));
+    }
+
+    const LibbpfLog log(options.verbose);
+    skeleton_ = std::make_unique<Skeleton>(options.btf_path);
+    symbols_ = Kallsyms::load(options.kallsyms_path);
+    locks_ = resolve_locks(symbols_, options, warnings_);
+
+    percpu_locks_bpf* skel = skeleton_->get();
+    const int index_fd = map_fd(skel->maps.lock_index);
+    for (std::uint32_t i = 0; i < locks_.size(); ++i) {
+        const __u64 address = locks_[i].address;
+        if (bpf_map_update_elem(index_fd, &address, &i, BPF_ANY) != 0) {
+            const int err = errno;
+            throw TraceError(err, fmt::format("fill the tracer's lock map: {}", std::strerror(err)));
+        }
+    }
+    // Allocations whose call_site lands in these take a stack.
+    const std::vector<AddressRange> wrappers = symbols_.function_ranges(is_percpu_allocator_function);
+    auto* bss = skel->bss;
+    const bool ranges_fit = !wrappers.empty() && wrappers.size() <= PL_MAX_WRAPPER_RANGES;
+    if (!ranges_fit && !options.alloc_stacks)
+        warnings_.push_back(fmt::format("the percpu allocator's functions form {} address ranges in {} (1 to {} "
+                                        "expected): every allocation takes a stack, which costs more",
+                                        wrappers.size(), symbols_.source(), PL_MAX_WRAPPER_RANGES));
+    bss->always_stack = options.alloc_stacks || !ranges_fit;
+    std::uint32_t ranges = 0;
+    for (; ranges < wrappers.size() && ranges < PL_MAX_WRAPPER_RANGES; ++ranges) {
+        bss->wrapper_ranges[ranges].start = wrappers[ranges].start;
+        bss->wrapper_ranges[ranges].end = wrappers[ranges].end;
+    }
+    bss->nr_wrapper_ranges = ranges;
+    bss->self_tgid = static_cast<__u32>(getpid());
+
+    set_segment(kSegmentOther);
+    skeleton_->attach(skel->progs.handle_contention_begin, skel->links.handle_contention_begin,
+                      "lock:contention_begin");
+    skeleton_->attach(skel->progs.handle_contention_end, skel->links.handle_contention_end, "lock:contention_end");
+    skeleton_->attach(skel->progs.handle_percpu_alloc, skel->links.handle_percpu_alloc,
+                      "percpu:percpu_alloc_percpu");
+    skeleton_->attach(skel->progs.handle_percpu_free, skel->links.handle_percpu_free, "percpu:percpu_free_percpu");
+    skeleton_->attach(skel->progs.handle_percpu_alloc_fail, skel->links.handle_percpu_alloc_fail,
+                      "percpu:percpu_alloc_percpu_fail");
+    // Optional: without it every free takes a stack (see percpu_locks.bpf.c).
+    skel->links.enter_free_percpu = bpf_program__attach(skel->progs.enter_free_percpu);
+    if (!skel->links.enter_free_percpu)
+        warnings_.push_back(fmt::format("kprobe on free_percpu: {}: every free takes a kernel stack, which costs "
+                                        "more",
+                                        std::strerror(errno)));
+}
+
+Tracer::~Tracer() = default;
+
+void Tracer::set_segment(std::uint32_t segment)
+{
+    if (segment >= kSegments)
+        throw std::invalid_argument("Tracer::set_segment: no such segment");
+    __atomic_store_n(&skeleton_->get()->bss->segment, segment, __ATOMIC_SEQ_CST);
+}
+
+TraceSnapshot Tracer::snapshot() const
+{
+    percpu_locks_bpf* skel = skeleton_->get();
+    const int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0)
+        throw TraceError(-cpus, "count the possible CPUs (/sys/devices/system/cpu/possible)");
+
+    TraceSnapshot snapshot = TraceSnapshot::empty(locks_);
+    const int stats_fd = map_fd(skel->maps.lock_stats);
+    const int totals_fd = map_fd(skel->maps.percpu_totals);
+    for (std::uint32_t segment = 0; segment < kSegments; ++segment) {
+        for (std::uint32_t lock = 0; lock < locks_.size(); ++lock) {
+            LockCounters& counters = snapshot.counters[segment][lock];
+            Histogram::Buckets buckets{};
+            for (const pl_lock_stats& cpu : lookup_percpu<pl_lock_stats>(stats_fd, segment * PL_MAX_LOCKS + lock, cpus)) {
+                counters.begin_events += cpu.begin_events;
+                counters.contentions += cpu.contentions;
+                counters.blocked += cpu.blocked;
+                counters.aborted += cpu.aborted;
+                counters.wait_ns_total += cpu.wait_ns_total;
+                counters.wait_ns_max = std::max<std::uint64_t>(counters.wait_ns_max, cpu.wait_ns_max);
+                for (std::size_t i = 0; i < buckets.size(); ++i)
+                    buckets[i] += cpu.hist[i];
+            }
+            counters.wait_hist = Histogram(buckets);
+        }
+        PercpuTotals& totals = snapshot.percpu[segment];
+        for (const pl_percpu_totals& cpu : lookup_percpu<pl_percpu_totals>(totals_fd, segment, cpus)) {
+            totals.allocs += cpu.allocs;
+            totals.alloc_bytes += cpu.alloc_bytes;
+            totals.alloc_failures += cpu.alloc_failures;
+            totals.frees += cpu.frees;
+            totals.free_bytes += cpu.free_bytes;
+            totals.frees_unmatched += cpu.frees_unmatched;
+        }
+    }
+
+    const int misc_fd = map_fd(skel->maps.misc);
+    std::uint64_t misc[PL_MISC_COUNT] = {};
+    for (std::uint32_t what = 0; what < PL_MISC_COUNT; ++what)
+        for (const __u64 value : lookup_percpu<__u64>(misc_fd, what, cpus))
+            misc[what] += value;
+    snapshot.lost.pending = misc[PL_MISC_LOST_PENDING];
+    snapshot.lost.lock_stacks = misc[PL_MISC_LOST_LOCK_STACK];
+    snapshot.lost.alloc_stacks = misc[PL_MISC_LOST_ALLOC_STACK];
+    snapshot.lost.sites = misc[PL_MISC_LOST_SITE];
+    snapshot.lost.unmatched_ends = misc[PL_MISC_UNMATCHED_END];
+    snapshot.lost.live = misc[PL_MISC_LOST_LIVE];
+
+    StackReader lock_traces(map_fd(skel->maps.lock_stack_traces), PL_LOCK_STACK_DEPTH);
+    const int lock_stacks_fd = map_fd(skel->maps.lock_stacks);
+    for (const pl_lock_stack_key& key : hash_keys<pl_lock_stack_key>(lock_stacks_fd)) {
+        pl_lock_stack_value value{};
+        if (bpf_map_lookup_elem(lock_stacks_fd, &key, &value) != 0 || key.lock >= locks_.size())
+            continue;
+        snapshot.lock_stacks.push_back(
+            RawLockStack{key.segment, key.lock, lock_traces.read(key.stack_id), value.count, value.wait_ns});
+    }
+
+    StackReader alloc_traces(map_fd(skel->maps.alloc_stack_traces), PL_ALLOC_STACK_DEPTH);
+    const int sites_fd = map_fd(skel->maps.sites);
+    for (const pl_site_key& key : hash_keys<pl_site_key>(sites_fd)) {
+        pl_site_value value{};
+        if (bpf_map_lookup_elem(sites_fd, &key, &value) != 0)
+            continue;
+        snapshot.sites.push_back(RawSite{key.segment, key.kind == PL_KIND_FREE ? PercpuEvent::free : PercpuEvent::alloc,
+                                         alloc_traces.read(key.stack_id), key.call_site, value.count, value.bytes});
+    }
+    return snapshot;
+}
+
+void Tracer::clear()
+{
+    percpu_locks_bpf* skel = skeleton_->get();
+    const int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0)
+        throw TraceError(-cpus, "count the possible CPUs (/sys/devices/system/cpu/possible)");
+    zero_percpu<pl_lock_stats>(map_fd(skel->maps.lock_stats), PL_SEGMENTS * PL_MAX_LOCKS, cpus);
+    zero_percpu<pl_percpu_totals>(map_fd(skel->maps.percpu_totals), PL_SEGMENTS, cpus);
+    zero_percpu<__u64>(map_fd(skel->maps.misc), PL_MISC_COUNT, cpus);
+
+    const int lock_stacks_fd = map_fd(skel->maps.lock_stacks);
+    const int lock_traces_fd = map_fd(skel->maps.lock_stack_traces);
+    for (const pl_lock_stack_key& key : hash_keys<pl_lock_stack_key>(lock_stacks_fd)) {
+        bpf_map_delete_elem(lock_stacks_fd, &key);
+        if (key.stack_id >= 0) {
+            const std::uint32_t id = static_cast<std::uint32_t>(key.stack_id);
+            bpf_map_delete_elem(lock_traces_fd, &id);
+        }
+    }
+    const int sites_fd = map_fd(skel->maps.sites);
+    const int alloc_traces_fd = map_fd(skel->maps.alloc_stack_traces);
+    for (const pl_site_key& key : hash_keys<pl_site_key>(sites_fd)) {
+        bpf_map_delete_elem(sites_fd, &key);
+        if (key.stack_id >= 0) {
+            const std::uint32_t id = static_cast<std::uint32_t>(key.stack_id);
+            bpf_map_delete_elem(alloc_traces_fd, &id);
+        }
+    }
+}
+
+}  // namespace shadowslab::tracer
