@@ -35,7 +35,7 @@ sysmod=/sys/module/shadowslab
 
 usage() {
 	cat <<EOF
-Usage: $0 [--module PATH.ko] [--reload] [--list] [TEST...]
+Usage: $0 [--module PATH.ko] [--reload] [--scale X] [--list] [TEST...]
 
 Run the shadowslab selftests listed in selftests/tests.list, or only the
 TESTs named, as root, and print one TAP 13 stream.
@@ -46,11 +46,17 @@ TESTs named, as root, and print one TAP 13 stream.
                     for the run and leave PATH.ko loaded at the end (by
                     default a loaded module is used as it is, and the tests
                     that need to load it themselves are skipped)
+  --scale X         the workload tests' cycle counts times X (default 1),
+                    for slow kernels: the debug-kernel lane uses 0.1; it
+                    reaches the tests as SHADOWSLAB_TEST_SCALE
   --list            print the tests' names and exit
   -h, --help        show this help
 
 Environment: OUTPUT  where the C tests are built (default build/selftests)
              CC      the compiler for them
+
+On a debug kernel (lockdep or kmemleak present) every timeout is 10 times
+the one in tests.list, since everything runs tens of times slower there.
 
 Exit status: 0 if no test failed, 1 if one did, 2 on a usage error,
 4 (KSFT_SKIP) without running anything when not run as root.
@@ -103,6 +109,15 @@ while (($#)); do
 		reload=1
 		shift
 		;;
+	--scale)
+		(($# >= 2)) || usage_error "--scale needs a number"
+		export SHADOWSLAB_TEST_SCALE=$2
+		shift 2
+		;;
+	--scale=*)
+		export SHADOWSLAB_TEST_SCALE=${1#--scale=}
+		shift
+		;;
 	--list)
 		list_only=1
 		shift
@@ -126,6 +141,17 @@ while (($#)); do
 	esac
 done
 module=$(realpath -m -- "$module")
+if [[ -n ${SHADOWSLAB_TEST_SCALE:-} ]] &&
+	! awk -v s="$SHADOWSLAB_TEST_SCALE" 'BEGIN { exit !(s ~ /^[0-9]*\.?[0-9]+$/ && s > 0) }'; then
+	usage_error "--scale must be a positive number, not '$SHADOWSLAB_TEST_SCALE'"
+fi
+
+# Debug kernels run everything tens of times slower (see --help).
+if [[ -e /proc/lockdep || -e /sys/kernel/debug/kmemleak ]]; then
+	for i in "${!timeouts[@]}"; do
+		timeouts[i]=$((timeouts[i] * 10))
+	done
+fi
 
 if ((list_only)); then
 	printf '%s\n' "${names[@]}"

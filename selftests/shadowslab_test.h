@@ -9,8 +9,11 @@
 #define _SHADOWSLAB_TEST_H
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -79,6 +82,124 @@ static inline int shadowslab_open(void)
 		ksft_exit_fail_msg("open %s: expected success, got %s\n",
 				   SHADOWSLAB_DEVICE_PATH, errno_name(errno));
 	return fd;
+}
+
+/* ---------------------------------------------------------- TAP points */
+
+/*
+ * One TAP point made of several checks: each failed check prints why, and
+ * the point fails; point_end() reports it.
+ */
+struct point {
+	char name[200];
+	bool ok;
+};
+
+static inline __attribute__((format(printf, 2, 3)))
+void point_init(struct point *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->name, sizeof(p->name), fmt, ap);
+	va_end(ap);
+	p->ok = true;
+}
+
+static inline void point_end(struct point *p)
+{
+	ksft_test_result(p->ok, "%s\n", p->name);
+}
+
+static inline void expect_u64(struct point *p, const char *what,
+			      unsigned long long expected,
+			      unsigned long long got)
+{
+	if (expected == got)
+		return;
+	ksft_print_msg("%s: %s: expected %llu, got %llu\n", p->name, what,
+		       expected, got);
+	p->ok = false;
+}
+
+static inline void expect_err(struct point *p, const char *what,
+			      int expected, int got)
+{
+	if (expected == got)
+		return;
+	ksft_print_msg("%s: %s: expected %s, got %s\n", p->name, what,
+		       errno_name(expected), errno_name(got));
+	p->ok = false;
+}
+
+/* A check that is not an equality: fmt says what was expected and got. */
+static inline __attribute__((format(printf, 3, 4)))
+bool expect(struct point *p, bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond)
+		return true;
+	va_start(ap, fmt);
+	printf("# %s: ", p->name);
+	vprintf(fmt, ap);
+	va_end(ap);
+	p->ok = false;
+	return false;
+}
+
+/* ------------------------------------------------------------- CPUs */
+
+/* Parse a sysfs CPU list ("0-3,5") into ids; the count, or -1. */
+static inline int read_cpulist(const char *path, __u32 *cpus, unsigned int max)
+{
+	char buf[512], *s = buf, *end;
+	FILE *f = fopen(path, "re");
+	unsigned long a, b;
+	unsigned int n = 0;
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	while (*s) {
+		a = strtoul(s, &end, 10);
+		b = a;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		for (; a <= b && n < max; a++)
+			cpus[n++] = a;
+		if (*end != ',')
+			break;
+		s = end + 1;
+	}
+	return n;
+}
+
+/*
+ * @n times SHADOWSLAB_TEST_SCALE (run_tests.sh --scale; default 1), at
+ * least @min: the workload sizes shrink on slow kernels, and the tests
+ * assert counts computed from the scaled value, never timing.
+ */
+static inline unsigned long long shadowslab_test_scaled(unsigned long long n,
+							unsigned long long min)
+{
+	const char *s = getenv("SHADOWSLAB_TEST_SCALE");
+	double scale = 1.0, v;
+	char *end;
+
+	if (s && *s) {
+		scale = strtod(s, &end);
+		if (*end || !(scale > 0) || scale > 1000)
+			ksft_exit_fail_msg("SHADOWSLAB_TEST_SCALE must be a number in (0, 1000], not '%s'\n",
+					   s);
+	}
+	v = (double)n * scale;
+	return v < (double)min ? min : (unsigned long long)(v + 0.5);
 }
 
 #endif /* _SHADOWSLAB_TEST_H */

@@ -60,64 +60,6 @@ static int fd;
 static struct shadowslab_info info;
 static cpu_set_t orig_affinity;
 
-/* ---------------------------------------------------------- TAP points */
-
-/* One TAP point: each failed check prints why, and the point fails. */
-struct point {
-	char name[160];
-	bool ok;
-};
-
-static void point_init(struct point *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->name, sizeof(p->name), fmt, ap);
-	va_end(ap);
-	p->ok = true;
-}
-
-static void point_end(struct point *p)
-{
-	ksft_test_result(p->ok, "%s\n", p->name);
-}
-
-static void expect_u64(struct point *p, const char *what, u64 expected,
-		       u64 got)
-{
-	if (expected == got)
-		return;
-	ksft_print_msg("%s: %s: expected %llu, got %llu\n", p->name, what,
-		       expected, got);
-	p->ok = false;
-}
-
-static void expect_err(struct point *p, const char *what, int expected,
-		       int got)
-{
-	if (expected == got)
-		return;
-	ksft_print_msg("%s: %s: expected %s, got %s\n", p->name, what,
-		       errno_name(expected), errno_name(got));
-	p->ok = false;
-}
-
-/* A check that is not an equality: fmt says what was expected and got. */
-static bool expect(struct point *p, bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond)
-		return true;
-	va_start(ap, fmt);
-	printf("# %s: ", p->name);
-	vprintf(fmt, ap);
-	va_end(ap);
-	p->ok = false;
-	return false;
-}
-
 /* ------------------------------------------------------------- ioctls */
 
 static int ioctl_err(unsigned long cmd, void *arg)
@@ -426,33 +368,15 @@ static void unpin(void)
 }
 
 /* Parse a sysfs CPU list ("0-3,5") into a set; 0 or -1. */
-static int read_cpulist(const char *path, cpu_set_t *set)
+static int read_cpuset(const char *path, cpu_set_t *set)
 {
-	char buf[512], *s = buf, *end;
-	FILE *f = fopen(path, "re");
-	unsigned long a, b;
+	__u32 cpus[CPU_SETSIZE];
+	int i, n = read_cpulist(path, cpus, CPU_SETSIZE);
 
 	CPU_ZERO(set);
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	while (*s) {
-		a = strtoul(s, &end, 10);
-		b = a;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		for (; a <= b && a < CPU_SETSIZE; a++)
-			CPU_SET(a, set);
-		if (*end != ',')
-			break;
-		s = end + 1;
-	}
-	return 0;
+	for (i = 0; i < n; i++)
+		CPU_SET(cpus[i], set);
+	return n < 0 ? -1 : 0;
 }
 
 static int write_file(const char *path, const char *val)
@@ -1035,7 +959,7 @@ static void test_cpu_offline(void)
 	__u32 id;
 	int err;
 
-	if (read_cpulist("/sys/devices/system/cpu/online", &online) ||
+	if (read_cpuset("/sys/devices/system/cpu/online", &online) ||
 	    !CPU_ISSET(0, &online) || !CPU_ISSET(1, &online) ||
 	    access(CPU1_ONLINE, W_OK)) {
 		ksft_test_result_skip("CPU 1 offline: needs CPUs 0 and 1 online and CPU 1 hotpluggable\n");
@@ -1160,7 +1084,7 @@ static void test_concurrency(void)
 	__u32 id;
 	int err;
 
-	if (read_cpulist("/sys/devices/system/cpu/online", &online))
+	if (read_cpuset("/sys/devices/system/cpu/online", &online))
 		CPU_SET(0, &online);
 	for (i = 0; i < CPU_SETSIZE; i++)
 		if (CPU_ISSET(i, &online))

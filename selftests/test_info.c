@@ -76,7 +76,7 @@ static int parse_cpulist(const char *s, struct cpulist *cl)
 	}
 }
 
-static int read_cpulist(const char *path, struct cpulist *cl)
+static int read_cpu_summary(const char *path, struct cpulist *cl)
 {
 	char buf[4096];
 	int err = read_line(path, buf, sizeof(buf));
@@ -104,7 +104,7 @@ static void check_cpus(const struct shadowslab_info *info)
 {
 	struct cpulist possible, online;
 
-	if (read_cpulist("/sys/devices/system/cpu/possible", &possible)) {
+	if (read_cpu_summary("/sys/devices/system/cpu/possible", &possible)) {
 		ksft_test_result_fail("nr_possible_cpus\n");
 		ksft_test_result_fail("nr_cpu_ids\n");
 	} else {
@@ -114,7 +114,7 @@ static void check_cpus(const struct shadowslab_info *info)
 			  "last possible CPU + 1");
 	}
 
-	if (read_cpulist("/sys/devices/system/cpu/online", &online))
+	if (read_cpu_summary("/sys/devices/system/cpu/online", &online))
 		ksft_test_result_fail("nr_online_cpus\n");
 	else
 		check_u32("nr_online_cpus", info->nr_online_cpus, online.count,

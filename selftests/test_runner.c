@@ -25,8 +25,9 @@
  * (6, rmmod during a run, is test_runner_rmmod.sh, which uses this
  * program's helper modes, below.)
  *
- * The timed runs are short (2000 cycles) and nothing here looks at how
- * long anything took: TCG guests are slow and shared.
+ * The timed runs are short (2000 cycles, times run_tests.sh --scale) and
+ * nothing here looks at how long anything took: TCG guests are slow and
+ * shared.
  *
  * Helper modes, for test_runner_rmmod.sh (not TAP):
  *   test_runner --run-until-signal   one thread on the first online CPU,
@@ -54,7 +55,7 @@
 typedef unsigned long long u64;
 
 #define MAX_THREADS	64
-#define CYCLES		2000
+#define FULL_CYCLES	2000	/* per thread; run_tests.sh --scale shrinks it */
 #define WARMUP		50
 #define RESULT_SIZE	sizeof(struct shadowslab_thread_result)
 #define LONG_RUN_NS	(60ULL * 1000000000ULL)
@@ -62,64 +63,9 @@ typedef unsigned long long u64;
 
 static int fd;
 static struct shadowslab_info info;
+static u64 cycles;		/* FULL_CYCLES, scaled */
 static __u32 online[MAX_THREADS];
 static unsigned int nr_online;
-
-/* ---------------------------------------------------------- TAP points */
-
-struct point {
-	char name[160];
-	bool ok;
-};
-
-static void point_init(struct point *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->name, sizeof(p->name), fmt, ap);
-	va_end(ap);
-	p->ok = true;
-}
-
-static void point_end(struct point *p)
-{
-	ksft_test_result(p->ok, "%s\n", p->name);
-}
-
-static void expect_u64(struct point *p, const char *what, u64 expected,
-		       u64 got)
-{
-	if (expected == got)
-		return;
-	ksft_print_msg("%s: %s: expected %llu, got %llu\n", p->name, what,
-		       expected, got);
-	p->ok = false;
-}
-
-static void expect_err(struct point *p, const char *what, int expected,
-		       int got)
-{
-	if (expected == got)
-		return;
-	ksft_print_msg("%s: %s: expected %s, got %s\n", p->name, what,
-		       errno_name(expected), errno_name(got));
-	p->ok = false;
-}
-
-static bool expect(struct point *p, bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond)
-		return true;
-	va_start(ap, fmt);
-	printf("# %s: ", p->name);
-	vprintf(fmt, ap);
-	va_end(ap);
-	p->ok = false;
-	return false;
-}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -147,36 +93,6 @@ static int progress(struct shadowslab_run_progress *p)
 {
 	memset(p, 0xa5, sizeof(*p));
 	return ioctl_err(SHADOWSLAB_IOC_RUN_PROGRESS, p);
-}
-
-/* Parse a sysfs CPU list ("0-3,5") into ids; the count, or -1. */
-static int read_cpulist(const char *path, __u32 *cpus, unsigned int max)
-{
-	char buf[512], *s = buf, *end;
-	FILE *f = fopen(path, "re");
-	unsigned long a, b;
-	unsigned int n = 0;
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	while (*s) {
-		a = strtoul(s, &end, 10);
-		b = a;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		for (; a <= b && n < max; a++)
-			cpus[n++] = a;
-		if (*end != ',')
-			break;
-		s = end + 1;
-	}
-	return n;
 }
 
 static const char *const strategy_names[] = {
@@ -280,7 +196,7 @@ static void test_matrix_run(__u32 strategy, unsigned int prof,
 	struct shadowslab_run r;
 	long long balance = module_balance();
 	unsigned int allocs = profiles[prof].allocs;
-	u64 per_run = (u64)CYCLES * nr_cpus * allocs;
+	u64 per_run = cycles * nr_cpus * allocs;
 	u64 per_warmup = (u64)WARMUP * nr_cpus * allocs;
 	struct point p;
 	int err;
@@ -289,7 +205,7 @@ static void test_matrix_run(__u32 strategy, unsigned int prof,
 		   strategy_names[strategy], profiles[prof].name, nr_cpus,
 		   nr_cpus == 1 ? "" : "s");
 	memset(res, 0xa5, sizeof(res));
-	run_init(&r, strategy, profiles[prof].profile, cpus, nr_cpus, CYCLES,
+	run_init(&r, strategy, profiles[prof].profile, cpus, nr_cpus, cycles,
 		 0, res);
 	r.sample_shift = profiles[prof].sample_shift;
 	err = do_run(&r);
@@ -297,9 +213,9 @@ static void test_matrix_run(__u32 strategy, unsigned int prof,
 	if (!err) {
 		expect_u64(&p, "status (COMPLETED)", SHADOWSLAB_RUN_COMPLETED,
 			   r.status);
-		expect_u64(&p, "total_cycles", (u64)CYCLES * nr_cpus,
+		expect_u64(&p, "total_cycles", cycles * nr_cpus,
 			   r.total_cycles);
-		expect_results(&p, &r, res, cpus, CYCLES);
+		expect_results(&p, &r, res, cpus, cycles);
 	}
 	point_end(&p);
 
@@ -537,12 +453,24 @@ static void expect_idle_and_usable(struct point *p, long long balance)
 	}
 	run_init(&r, SHADOWSLAB_STRATEGY_PERCPU, SHADOWSLAB_PROFILE_MM_6_6,
 		 online, 1, 100, 0, res);
+	/* Outputs start from zero: whatever the caller left there is ignored. */
+	r.status = ~0u;
+	r.total_cycles = r.check_failures = 1000000;
+	r.percpu_allocs = r.percpu_frees = 1000000;
+	r.warmup_percpu_allocs = r.warmup_percpu_frees = 1000000;
 	err = do_run(&r);
 	expect_err(p, "a new RUN", 0, err);
 	if (!err) {
 		expect_u64(p, "new RUN status (COMPLETED)",
 			   SHADOWSLAB_RUN_COMPLETED, r.status);
-		expect_u64(p, "new RUN total_cycles", 100, r.total_cycles);
+		expect_u64(p, "new RUN total_cycles (pre-filled)", 100,
+			   r.total_cycles);
+		expect_u64(p, "new RUN check_failures (pre-filled)", 0,
+			   r.check_failures);
+		expect_u64(p, "new RUN percpu_allocs (pre-filled; 100 * 2)",
+			   200, r.percpu_allocs);
+		expect_u64(p, "new RUN warmup_percpu_allocs (pre-filled; warm-up * 2)",
+			   WARMUP * 2, r.warmup_percpu_allocs);
 	}
 	expect_u64(p, "INFO percpu_allocs - percpu_frees (vs before)",
 		   balance, module_balance());
@@ -995,9 +923,10 @@ int main(int argc, char **argv)
 	shadowslab_test_start();
 	ksft_set_plan(PLAN);
 	setup();
-	ksft_print_msg("%u online CPUs (first %u), %u possible, nr_cpu_ids %u\n",
+	cycles = shadowslab_test_scaled(FULL_CYCLES, 100);
+	ksft_print_msg("%u online CPUs (first %u), %u possible, nr_cpu_ids %u; %llu cycles per thread\n",
 		       nr_online, online[0], info.nr_possible_cpus,
-		       info.nr_cpu_ids);
+		       info.nr_cpu_ids, cycles);
 	if (progress(&pr) || pr.phase != SHADOWSLAB_PHASE_IDLE)
 		ksft_exit_fail_msg("RUN_PROGRESS before any run: expected IDLE, got %s, phase %u\n",
 				   errno_name(errno), pr.phase);
