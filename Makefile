@@ -5,6 +5,7 @@
 #   make demo        set up, boot the VM, load the module, compare strategies
 #   make check       host unit tests, then every selftest in the VM
 #   make bench       the fuller comparison, JSON in build/bench/
+#   make check-rt    every selftest under Debian's PREEMPT_RT kernel
 #   make kmod        the module, against KDIR
 #   make tools       shadowctl and the tracer (CMake, in build/tools)
 #   make unit        the tools' GoogleTest suite on the host
@@ -17,6 +18,7 @@
 #                    The VM targets build against VM_KERNEL's headers unless
 #                    KDIR is given on the command line.
 #   VM_KERNEL=FILE   the kernel the VM boots; default: the newest /boot/vmlinuz-*
+#                    that is not PREEMPT_RT (*-rt-*: "make check-rt" boots those)
 #   VM_OPTS="..."    extra scripts/vm-run options, e.g. "--cpus 4 --mem 4G"
 #   CONFIG_SHADOWSLAB_DEBUG=y   the Kconfig.example debug option
 #   V=1              verbose module build
@@ -25,7 +27,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 
-VM_KERNEL ?= $(shell ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+VM_KERNEL ?= $(shell ls -1 /boot/vmlinuz-* 2>/dev/null | grep -v -- '-rt-' | sort -V | tail -n 1)
 VM_KVER = $(patsubst /boot/vmlinuz-%,%,$(VM_KERNEL))
 VM_KDIR = /usr/src/linux-headers-$(VM_KVER)
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
@@ -43,7 +45,7 @@ CMAKE_BUILD_TYPE ?= RelWithDebInfo
 export VM_KERNEL VM_OPTS
 
 .PHONY: all deps kmod vm-kmod vm-kmod-clean tools unit check demo bench \
-	checkpatch clean
+	check-rt checkpatch clean
 
 all: kmod tools
 
@@ -78,6 +80,10 @@ demo: deps
 bench: deps
 	$(MAKE) vm-kmod tools
 	$(TOP)/scripts/bench.sh
+
+check-rt: deps
+	$(MAKE) tools
+	$(TOP)/scripts/check-rt.sh
 
 checkpatch:
 	$(TOP)/scripts/checkpatch.sh

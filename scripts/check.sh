@@ -11,6 +11,9 @@
 #   3. vm-harness: the VM runner's own test (a kernel warning fails a run)
 #   4. selftests: every selftest in one guest of Debian's stock kernel,
 #      with possible CPUs > online CPUs so CPU hotplug paths are reachable
+#   5. stress: selftests/stress/run_stress.sh in a guest of the same
+#      kernel with 1 GiB of memory: 100,000 fuzzed ioctls, concurrency,
+#      CPU hotplug, fault injection, memory pressure
 #
 # Each part's output goes to the terminal and to build/check/PART.log.  The
 # last line counts every test point of every part: "N passed, N failed",
@@ -25,21 +28,10 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/check
 mkdir -p "$logs"
-parts=${CHECK_PARTS:-static unit vm-harness selftests}
+parts=${CHECK_PARTS:-static unit vm-harness selftests stress}
 
-pass=0 fail=0 skip=0
-summary=()
-
-# record PART PASS FAIL SKIP [NOTE]
-record() {
-	pass=$((pass + $2)) fail=$((fail + $3)) skip=$((skip + $4))
-	summary+=("$(printf '%-11s %4d passed, %d failed, %d skipped%s' \
-		"$1" "$2" "$3" "$4" "${5:+  ($5)}")")
-}
-
-banner() {
-	printf '\n==== %s ====\n' "$1"
-}
+# shellcheck source=scripts/check-lib.sh
+. "$top/scripts/check-lib.sh"
 
 run_static() {
 	local p=0 f=0 warnings
@@ -86,21 +78,6 @@ run_unit() {
 	record unit $((total - failed)) "$failed" 0
 }
 
-# run_tap PART LOG CMD... : run a TAP-printing command and count its points
-run_tap() {
-	local part=$1 log=$2 rc p f s note=""
-	shift 2
-	"$@" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-	read -r p f s < <(awk -f "$top/scripts/tap-count" "$log")
-	if ((p + f + s == 0)); then
-		f=1 note="no test ran (exit $rc)"
-	elif ((rc != 0 && f == 0)); then
-		f=1 note="exit $rc with no failing test point"
-	fi
-	record "$part" "$p" "$f" "$s" "$note"
-}
-
 for part in $parts; do
 	case $part in
 	static) run_static ;;
@@ -113,10 +90,18 @@ for part in $parts; do
 	selftests)
 		banner "selftests: in a VM of $(basename "${VM_KERNEL:-stock kernel}")"
 		# shellcheck disable=SC2086 # VM_OPTS is a list of options
-		run_tap selftests "$logs/selftests.log" \
+		run_tap --vm selftests "$logs/selftests.log" \
 			"$top/scripts/vm-run" --quiet --cpus 2 --maxcpus 4 \
 			--mem 2G --timeout 1200 ${VM_OPTS:-} -- \
 			"$top/selftests/run_tests.sh"
+		;;
+	stress)
+		banner "stress: in a VM of $(basename "${VM_KERNEL:-stock kernel}")"
+		# shellcheck disable=SC2086 # VM_OPTS is a list of options
+		run_tap --vm stress "$logs/stress.log" \
+			"$top/scripts/vm-run" --quiet --cpus 2 --maxcpus 4 \
+			--mem 1G --timeout 1200 ${VM_OPTS:-} -- \
+			"$top/selftests/stress/run_stress.sh"
 		;;
 	*)
 		echo "check: unknown part '$part'" >&2
@@ -125,8 +110,4 @@ for part in $parts; do
 	esac
 done
 
-banner "summary"
-printf '%s\n' "${summary[@]}"
-echo "logs: $logs"
-echo "$pass passed, $fail failed, $skip skipped"
-((fail == 0 && pass > 0))
+finish

@@ -13,6 +13,8 @@ set -euo pipefail
 packages=(
 	# the kernel the VM boots, and the headers the module builds against
 	linux-image-amd64 linux-headers-amd64
+	# "make check-rt": Debian's PREEMPT_RT kernel and its headers
+	linux-image-rt-amd64 linux-headers-rt-amd64
 	# the VM: QEMU, and a busybox initramfs that mounts the host over 9p
 	qemu-system-x86 busybox-static cpio kmod
 	# the module and the C++ tools
@@ -26,6 +28,9 @@ packages=(
 	gnuplot-nox jq bsdextrautils
 	# checkpatch.pl for "make checkpatch", and the debug kernel's source
 	perl linux-source-6.1
+	# building that debug kernel (scripts/build-debug-kernel.sh): its
+	# Kconfig and host tools, pahole for BTF, xz for the source tarball
+	flex bison bc libssl-dev dwarves xz-utils
 )
 
 if [[ "${1:-}" == "--list" ]]; then

@@ -9,7 +9,7 @@
 # Output is TAP 13 with the kselftest totals line; exit 0 iff all passed.
 #
 # Environment: KERNEL_RELEASE overrides the release to build the module for
-# (default: that of the newest /boot/vmlinuz-*, which vm-run boots).
+# (default: that of the newest non-RT /boot/vmlinuz-*, which vm-run boots).
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -79,7 +79,7 @@ echo "TAP version 13"
 echo "1..$ntests"
 
 if [[ -z ${KERNEL_RELEASE:-} ]]; then
-	newest=$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -n1)
+	newest=$(printf '%s\n' /boot/vmlinuz-* | grep -v -- '-rt-' | sort -V | tail -n1)
 	KERNEL_RELEASE=${newest#/boot/vmlinuz-}
 fi
 # Kbuild (before 6.13) writes its output next to the sources, so build a copy.

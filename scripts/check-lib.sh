@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# check-lib.sh - what check.sh, check-debug.sh and check-rt.sh share: one
+# count of test points over several parts, a summary line per part, and
+# the final "N passed, N failed, N skipped" line.  Sourced, not run.
+#
+# The sourcing script sets $top and $logs first.
+
+pass=0 fail=0 skip=0
+summary=()
+
+# record PART PASS FAIL SKIP [NOTE]
+record() {
+	pass=$((pass + $2)) fail=$((fail + $3)) skip=$((skip + $4))
+	summary+=("$(printf '%-11s %4d passed, %d failed, %d skipped%s' \
+		"$1" "$2" "$3" "$4" "${5:+  ($5)}")")
+}
+
+banner() {
+	printf '\n==== %s ====\n' "$1"
+}
+
+# run_tap [--vm] PART LOG CMD... : run a TAP-printing command, tee its
+# output to LOG and record its points.  A run with no point, or one that
+# failed without a failing point, adds a failure, so nothing that failed
+# can vanish from the count.  --vm: CMD is scripts/vm-run, whose own exit
+# statuses (3 kernel report, 4 crash, 124 timeout) are named in the note.
+run_tap() {
+	local vm=0 part log rc p f s note=""
+	if [[ $1 == --vm ]]; then
+		vm=1
+		shift
+	fi
+	part=$1 log=$2
+	shift 2
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	read -r p f s < <(awk -f "$top/scripts/tap-count" "$log")
+	if ((vm)); then
+		case $rc in
+		3) note="the kernel reported a problem (vm-run exit 3)" ;;
+		4) note="the guest crashed or never finished (vm-run exit 4)" ;;
+		124) note="timed out (vm-run exit 124)" ;;
+		esac
+	fi
+	if ((p + f + s == 0)); then
+		f=1 note=${note:-"no test ran (exit $rc)"}
+	elif ((rc != 0 && f == 0)); then
+		f=1 note=${note:-"exit $rc with no failing test point"}
+	fi
+	record "$part" "$p" "$f" "$s" "$note"
+}
+
+# The summary and the count; exits non-zero if anything failed or
+# nothing passed.
+finish() {
+	banner "summary"
+	printf '%s\n' "${summary[@]}"
+	echo "logs: $logs"
+	echo "$pass passed, $fail failed, $skip skipped"
+	((fail == 0 && pass > 0))
+	exit
+}
