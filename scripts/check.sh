@@ -14,6 +14,8 @@
 #   5. stress: selftests/stress/run_stress.sh in a guest of the same
 #      kernel with 1 GiB of memory: 100,000 fuzzed ioctls, concurrency,
 #      CPU hotplug, fault injection, memory pressure
+#   6. rt: scripts/check-rt.sh, every selftest under Debian's PREEMPT_RT
+#      kernel (linux-image-rt-amd64) with the module built for it
 #
 # Each part's output goes to the terminal and to build/check/PART.log.  The
 # last line counts every test point of every part: "N passed, N failed",
@@ -28,7 +30,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/check
 mkdir -p "$logs"
-parts=${CHECK_PARTS:-static unit vm-harness selftests stress}
+parts=${CHECK_PARTS:-static unit vm-harness selftests stress rt}
 
 # shellcheck source=scripts/check-lib.sh
 . "$top/scripts/check-lib.sh"
@@ -78,6 +80,23 @@ run_unit() {
 	record unit $((total - failed)) "$failed" 0
 }
 
+# run_lane PART LOG CMD... : a script that ends with its own count line
+# ("N passed, N failed, N skipped"); its count becomes this part's.
+run_lane() {
+	local part=$1 log=$2 rc p f s
+	shift 2
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	read -r p f s < <(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/p' "$log" | tail -n 1)
+	if [[ -z $p ]]; then
+		record "$part" 0 1 0 "no count (exit $rc)"
+	elif ((rc != 0 && f == 0)); then
+		record "$part" "$p" 1 "$s" "exit $rc with no failing test point"
+	else
+		record "$part" "$p" "$f" "$s"
+	fi
+}
+
 for part in $parts; do
 	case $part in
 	static) run_static ;;
@@ -102,6 +121,10 @@ for part in $parts; do
 			"$top/scripts/vm-run" --quiet --cpus 2 --maxcpus 4 \
 			--mem 1G --timeout 1200 ${VM_OPTS:-} -- \
 			"$top/selftests/stress/run_stress.sh"
+		;;
+	rt)
+		banner "rt: scripts/check-rt.sh"
+		run_lane rt "$logs/rt.log" "$top/scripts/check-rt.sh"
 		;;
 	*)
 		echo "check: unknown part '$part'" >&2
