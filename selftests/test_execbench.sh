@@ -5,7 +5,9 @@
 # this kernel: a short run on every online CPU counts execs and prints them
 # per interval and in JSON; --compare with the module loaded prints the
 # module's percpu and slab figures beside exec's; Ctrl-C stops the run with
-# exit status 130 and leaves no worker behind; a bad --target is refused.
+# exit status 130 and leaves no worker behind; a bad --target is refused;
+# --trace shows what this kernel's own exec path does to the percpu
+# allocator: almost nothing before 6.2, the mm_struct's allocations after.
 #
 # run_tests.sh loads the module first (tests.list: loaded).  shadowctl and
 # its exec loop program are taken from the tools build (make tools), or from
@@ -62,7 +64,7 @@ fi
 online=$(cat /sys/devices/system/cpu/online)
 ksft_print_msg "shadowctl $shadowctl, kernel $(uname -r), online CPUs $online"
 
-ksft_set_plan 12
+ksft_set_plan 14
 
 # 1-3: text, 2 s on every online CPU.
 "$shadowctl" execbench --duration 2 >"$tmp/text" 2>&1
@@ -178,6 +180,34 @@ if ((rc == 2)) && grep -q '^shadowctl: --target /nonexistent/execbench-loop: No 
 else
 	show "$tmp/bad"
 	ksft_test_result_fail "a bad --target is refused with exit status 2 (got $rc)"
+fi
+
+# 13-14: --trace, with the loop program on tmpfs, not 9p: what this
+# kernel's exec path allocates.  Before 6.2 the mm_struct owns no percpu
+# memory (almost nothing per exec: the trace is system-wide); from 6.2 on
+# every exec allocates its counters and mm_cid.
+cp "$(dirname "$shadowctl")/$loop" "$tmp/$loop"
+"$shadowctl" execbench --duration 2 --quiet --trace --target "$tmp/$loop" \
+	--json "$tmp/trace.json" >"$tmp/trace" 2>&1
+rc=$?
+if ((rc == 0)) && grep -q '^percpu allocator during the exec loop (system-wide), per exec of [1-9]' "$tmp/trace" &&
+	jq -e '.trace.schema == "shadowslab-trace/1" and .trace.window.kind == "exec_loop"
+		and .trace_per_exec.execs == .total_ops and .total_ops > 0
+		and (.trace.locks | map(.name) | index("pcpu_alloc_mutex")) != null' \
+		"$tmp/trace.json" >/dev/null; then
+	ksft_test_result_pass "execbench --trace: the trace of the exec loop, per exec and in full"
+else
+	show "$tmp/trace"
+	ksft_test_result_fail "execbench --trace: the trace of the exec loop, per exec and in full (exit $rc)"
+fi
+
+per_exec=$(jq -r '.trace_per_exec.percpu_allocs // "none"' "$tmp/trace.json" 2>/dev/null)
+if [[ $matching == slab ]]; then
+	awk -v v="$per_exec" 'BEGIN { exit !(v != "none" && v < 0.5) }'
+	ksft_test_result $? "kernel $release: exec makes almost no percpu allocation ($per_exec per exec, want < 0.5)"
+else
+	awk -v v="$per_exec" 'BEGIN { exit !(v != "none" && v >= 1) }'
+	ksft_test_result $? "kernel $release: every exec allocates percpu memory ($per_exec per exec, want >= 1)"
 fi
 
 ksft_finished

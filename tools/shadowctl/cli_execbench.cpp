@@ -44,13 +44,16 @@ void add_execbench_command(CLI::App& app, Options& options)
         "Examples:\n"
         "  shadowctl execbench\n"
         "  shadowctl execbench --threads 1 --duration 10 --quiet\n"
-        "  shadowctl execbench --cpus 0-3 --compare --json result.json\n\n"
+        "  shadowctl execbench --cpus 0-3 --compare --json result.json\n"
+        "  shadowctl execbench --duration 10 --trace\n\n"
         "JSON (schema shadowslab-execbench/1) has the keys schema, status, kernel_release, target, cpus, "
         "duration_ns, interval_ns, elapsed_ns, total_ops, ops_per_sec, ops_per_sec_per_cpu, "
         "ns_per_op_per_cpu, per_cpu [{cpu, ops, ops_per_sec}], intervals [{end_ns, elapsed_ns, ops, "
         "ops_per_sec, per_cpu_ops}], comparison (null, or {status, kernel_release, mm_has_percpu, "
         "profile, matching_strategy, note, cpus, duration_ns, exec_ops_per_sec, exec_ops_per_sec_per_cpu, "
-        "exec_ns_per_op_per_cpu, percpu, slab, percpu_share_of_exec_estimate}) and comparison_note.");
+        "exec_ns_per_op_per_cpu, percpu, slab, percpu_share_of_exec_estimate}) and comparison_note; with "
+        "--trace also trace (shadowslab-trace/1) and trace_per_exec {execs, percpu_allocs, percpu_frees, "
+        "pcpu_alloc_mutex_contentions}.");
 
     CLI::Option* threads = add_parsed(
         *command, "--threads",
@@ -97,6 +100,11 @@ void add_execbench_command(CLI::App& app, Options& options)
     command->add_flag("--quiet,-q", bench.quiet, "No ops/s line per interval, only the total");
     command->add_flag("--compare", bench.compare,
                       "Then run the module's percpu and slab strategies and compare (needs /dev/shadowslab)");
+    command->add_flag("--trace", bench.trace,
+                      "Run the exec loop under the percpu lock tracer (as `shadowctl trace`; root): what this "
+                      "kernel's own exec path does to pcpu_alloc_mutex, pcpu_lock, percpu_counters_lock and the "
+                      "percpu allocator, per exec and in full (JSON: keys trace, trace_per_exec).  The trace is "
+                      "system-wide; --compare's runs are not traced");
 
     command->callback([&options, &bench, command] {
         options.command = Command::execbench;

@@ -1,10 +1,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -14,23 +14,19 @@
 #include "execbench.hpp"
 #include "exit_status.hpp"
 #include "format_execbench.hpp"
+#include "format_execbench_trace.hpp"
 #include "output.hpp"
 #include "run_driver.hpp"
 #include "shadowslab/error.hpp"
+#include "traced_run.hpp"
 
 namespace shadowctl {
 
 namespace {
 
 constexpr std::size_t kBarWidth = 20;
-
-std::string kernel_release()
-{
-    utsname name{};
-    if (::uname(&name) < 0)
-        return {};
-    return name.release;
-}
+// Stacks and call sites shown per kind by --trace, as `shadowctl trace`.
+constexpr std::size_t kTraceTop = 5;
 
 shadowslab::CpuList choose_cpus(const ExecbenchOptions& bench)
 {
@@ -163,6 +159,11 @@ int command_execbench(const Options& options)
     if (const auto note = execbench::remote_filesystem_note(report.config.target))
         fmt::print(stderr, "shadowctl: note: {}\n", *note);
 
+    // Before anything runs: a tracer that cannot start fails the command.
+    std::unique_ptr<shadowslab::tracer::Tracer> tracer;
+    if (bench.trace)
+        tracer = start_tracer();
+
     const bool json_on_stdout = bench.json_path == "-";
     const bool text = !json_on_stdout;
     const bool interval_lines = text && !bench.quiet;
@@ -181,6 +182,7 @@ int command_execbench(const Options& options)
     }
 
     const SigintGuard sigint;
+    std::optional<TraceDocument> trace;
     execbench::LoopCallbacks callbacks;
     if (interval_lines)
         callbacks.on_interval = [&report, first = true](const execbench::Interval& interval) mutable {
@@ -194,12 +196,27 @@ int command_execbench(const Options& options)
         LoopProgress progress(!interval_lines, fmt::format("execbench x{}", report.config.cpus.size()),
                               report.config.duration_ns);
         callbacks.on_tick = [&progress](std::uint64_t elapsed_ns, std::uint64_t ops) { progress.draw(elapsed_ns, ops); };
-        // The seam for observers of the loop (e.g. a tracer): start before,
-        // stop after this call.
+        // The seam for observers of the loop: the tracer runs from before
+        // this call (the workers' start included) to after it.
+        const auto traced_from = std::chrono::steady_clock::now();
         report.loop = execbench::run_exec_loop(report.config, sigint, callbacks);
+        if (tracer) {
+            TraceDocument document;
+            document.kernel_release = report.kernel_release;
+            document.window.kind = "exec_loop";
+            document.window.traced_ns = static_cast<std::uint64_t>(
+                std::chrono::nanoseconds(std::chrono::steady_clock::now() - traced_from).count());
+            document.warnings = tracer->warnings();
+            document.report = shadowslab::tracer::build_report(
+                tracer->snapshot(), shadowslab::tracer::kAllSegments, tracer->symbols(), kTraceTop);
+            tracer.reset();  // detached: the comparison below is not traced
+            trace = std::move(document);
+        }
     }
     if (text) {
         fmt::print("{}", format_execbench_summary(report));
+        if (trace)
+            fmt::print("{}", format_exec_trace(*trace, report.loop.total_ops()));
         std::fflush(stdout);
     }
 
@@ -215,8 +232,12 @@ int command_execbench(const Options& options)
     if (text)
         fmt::print("{}", format_execbench_comparison(report));
 
-    if (!bench.json_path.empty())
-        write_output(bench.json_path, execbench_to_json(report).dump(2) + "\n");
+    if (!bench.json_path.empty()) {
+        Json document = execbench_to_json(report);
+        if (trace)
+            add_exec_trace_json(document, *trace, report.loop.total_ops());
+        write_output(bench.json_path, document.dump(2) + "\n");
+    }
     if (report.cancelled())
         return kExitCancelled;
     return comparison_ok ? kExitOk : kExitFailure;

@@ -29,6 +29,7 @@ struct ExecbenchOptions {
     std::string json_path;  // empty: text; "-": JSON on stdout instead of text
     bool quiet = false;     // no interval lines
     bool compare = false;   // then run the module's percpu and slab strategies
+    bool trace = false;     // under the percpu lock tracer (format_execbench_trace.hpp)
 };
 
 }  // namespace shadowctl

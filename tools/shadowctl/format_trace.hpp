@@ -13,6 +13,8 @@
 //           "run_timed_phase" / "run_whole"   run --trace: the workload's
 //                            timed phase, or the whole RUN (setup, warm-up,
 //                            timed phase, teardown)
+//           "exec_loop"      execbench --trace: the exec loop, its
+//                            workers' start and end included
 //     requested_duration_ns (null: none), traced_ns (wall time traced)
 //   }
 //   command: null, or {argv: [strings], pid, exited (bool), exit_code
