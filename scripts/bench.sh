@@ -10,10 +10,15 @@
 #     allocation zeroes, and mm_init_cid() writes, every possible CPU's copy.
 #     "ctor-no-mm_cid" is ctor with the mm-6.2 profile, which has no mm_cid:
 #     the difference between it and ctor is the mm_cid reset, the one cost
-#     a constructor cannot take off the cycle.
+#     a constructor cannot take off the cycle;
+#  3. tracer overhead: percpu and ctor at 2 threads, BENCH_ROUNDS rounds,
+#     once plain and once under "compare --trace" (the libbpf tracer of
+#     the percpu locks and allocations), in one VM; the ratio is plain
+#     throughput over traced throughput.
 #
 # Results: build/bench/bench.json (schema shadowslab-bench/1: the compare
-# result, the sweep's rows, and the ratios under stable keys), the compare
+# result, the sweep's rows, the tracer-overhead runs, and the ratios under
+# stable keys), the compare
 # table, a sweep table, and build/bench/sweep.svg (ns/cycle against
 # possible CPUs, one line per strategy).  Timings come from a TCG guest
 # on this machine: compare them as ratios, never across machines.
@@ -69,9 +74,33 @@ for possible in $sweep; do
 	points+=("$out/sweep-$possible.point.json")
 done
 
-# One document: the compare result, the sweep, and the ratios, among them
-# each strategy's growth in cost from the fewest to the most possible CPUs.
-jq -n --slurpfile compare "$out/compare.json" '
+echo
+echo "== tracer overhead: percpu and ctor at 2 threads, plain and under --trace"
+# shellcheck disable=SC2086,SC2016 # as in vm()
+"$top/scripts/vm-run" --quiet --cpus 2 --timeout 1800 ${VM_OPTS:-} -- \
+	bash -c 'insmod "$1" || exit; out=$2; shift 2; rc=0
+		"$@" --json "$out/trace-off.json" >/dev/null || rc=$?
+		"$@" --trace --json "$out/trace-on.json" >/dev/null || rc=$?
+		rmmod shadowslab; exit $rc' \
+	bash "$top/kmod/shadowslab.ko" "$out" "$shadowctl" compare \
+	--strategies percpu,ctor --threads-list 2 --rounds "$rounds" \
+	--duration "$duration"
+jq -n -r --slurpfile off "$out/trace-off.json" \
+	--slurpfile on "$out/trace-on.json" '
+	["strategy", "plain cycles/s", "traced cycles/s", "overhead"],
+	($off[0].rows[] as $o | $on[0].rows[]
+		| select(.strategy == $o.strategy and .threads == $o.threads)
+		| [.strategy, ($o.cycles_per_sec | floor),
+		   (.cycles_per_sec | floor),
+		   "\($o.cycles_per_sec / .cycles_per_sec * 100 | round / 100)x"])
+	| @tsv' | column -t -s $'\t'
+
+# One document: the compare result, the sweep, the tracer's overhead, and
+# the ratios, among them each strategy's growth in cost from the fewest to
+# the most possible CPUs.
+jq -n --slurpfile compare "$out/compare.json" \
+	--slurpfile trace_off "$out/trace-off.json" \
+	--slurpfile trace_on "$out/trace-on.json" '
 	[inputs] | sort_by(.possible_cpus) as $points
 	| def cost($p; $s): $p.rows[] | select(.strategy == $s)
 		| .ns_per_cycle_mean;
@@ -79,7 +108,15 @@ jq -n --slurpfile compare "$out/compare.json" '
 		schema: "shadowslab-bench/1",
 		compare: $compare[0],
 		possible_cpu_sweep: $points,
+		tracer_overhead: {plain: $trace_off[0], traced: $trace_on[0]},
 		ratios: ($compare[0].ratios + {
+			trace_overhead: ([$trace_off[0].rows[] as $o
+				| $trace_on[0].rows[]
+				| select(.strategy == $o.strategy and
+					 .threads == $o.threads)
+				| {key: .strategy,
+				   value: ($o.cycles_per_sec / .cycles_per_sec)}]
+				| from_entries),
 			sweep_growth: ([$points[0].rows[].strategy] | map({
 				key: .,
 				value: (cost($points[-1]; .) / cost($points[0]; .))
