@@ -5,6 +5,9 @@
 #   make demo        set up, boot the VM, load the module, compare strategies
 #   make check       host unit tests, then every selftest in the VM
 #   make bench       the fuller comparison, JSON in build/bench/
+#   make check-debug every selftest and the stress suite under the debug
+#                    kernel (lockdep, KASAN, kmemleak; built once, cached)
+#   make debug-kernel  build that kernel only (scripts/build-debug-kernel.sh)
 #   make check-rt    every selftest under Debian's PREEMPT_RT kernel
 #   make kmod        the module, against KDIR
 #   make tools       shadowctl and the tracer (CMake, in build/tools)
@@ -45,7 +48,7 @@ CMAKE_BUILD_TYPE ?= RelWithDebInfo
 export VM_KERNEL VM_OPTS
 
 .PHONY: all deps kmod vm-kmod vm-kmod-clean tools unit check demo bench \
-	check-rt checkpatch clean
+	debug-kernel check-debug check-rt checkpatch clean
 
 all: kmod tools
 
@@ -80,6 +83,13 @@ demo: deps
 bench: deps
 	$(MAKE) vm-kmod tools
 	$(TOP)/scripts/bench.sh
+
+debug-kernel: deps
+	$(TOP)/scripts/build-debug-kernel.sh
+
+check-debug: deps
+	$(MAKE) tools
+	$(TOP)/scripts/check-debug.sh
 
 check-rt: deps
 	$(MAKE) tools

@@ -3,6 +3,8 @@
  * fuzz_ioctl - a seeded ioctl fuzzer for /dev/shadowslab.
  *
  * At least 100,000 * STRESS_SCALE calls the module rejects ("bad inputs"),
+ * or FUZZ_BAD_INPUTS when set (run_stress.sh --fuzz-inputs: the debug lane
+ * keeps the full 100,000 while it scales everything else down),
  * plus the ones it accepts, drawn from a PRNG whose seed is printed
  * (STRESS_SEED=N reproduces a run):
  *
@@ -1293,9 +1295,25 @@ static void run_out_fields(void)
 	point_end(&p);
 }
 
+/* FUZZ_BAD_INPUTS, else TARGET_BAD scaled. */
+static u64 fuzz_target(void)
+{
+	const char *s = getenv("FUZZ_BAD_INPUTS");
+	char *end;
+	u64 n;
+
+	if (!s || !*s)
+		return scaled(TARGET_BAD, 100);
+	n = strtoull(s, &end, 10);
+	if (*end || !n)
+		ksft_exit_fail_msg("FUZZ_BAD_INPUTS must be a positive count, not '%s'\n",
+				   s);
+	return n;
+}
+
 int main(void)
 {
-	u64 seed = stress_seed(), target = scaled(TARGET_BAD, 100), t0;
+	u64 seed = stress_seed(), target = fuzz_target(), t0;
 	long long balance0;
 	unsigned int destroyed, failed, i;
 	struct point p, pv, po;

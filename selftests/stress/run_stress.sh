@@ -53,7 +53,7 @@ declare -A base_timeout=(
 
 usage() {
 	cat <<EOF
-Usage: $0 [--module PATH.ko] [--scale X] [--list] [TEST...]
+Usage: $0 [--module PATH.ko] [--scale X] [--fuzz-inputs N] [--list] [TEST...]
 
 Run shadowslab's stress tests (default: ${all_tests[*]}), or the TESTs
 named, as root, as one TAP 13 stream.
@@ -61,6 +61,8 @@ named, as root, as one TAP 13 stream.
   --module PATH.ko  the module to load (default: kmod/shadowslab.ko)
   --scale X         STRESS_SCALE: iteration counts times X (default 1; the
                     debug-kernel lane uses e.g. 0.1)
+  --fuzz-inputs N   fuzz_ioctl's count of rejected calls, whatever the
+                    scale (default 100,000 times X)
   --list            print the tests' names and exit
 
 Environment: STRESS_SCALE (as --scale), STRESS_SEED (the fuzzer's and the
@@ -97,6 +99,12 @@ while (($#)); do
 	--scale=*)
 		export STRESS_SCALE=${1#--scale=}
 		shift
+		;;
+	--fuzz-inputs)
+		(($# >= 2)) || usage_error "--fuzz-inputs needs a count"
+		[[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "--fuzz-inputs wants a positive count, not '$2'"
+		export FUZZ_BAD_INPUTS=$2
+		shift 2
 		;;
 	--list)
 		printf '%s\n' "${all_tests[@]}"
