@@ -196,8 +196,11 @@ int command_execbench(const Options& options)
         LoopProgress progress(!interval_lines, fmt::format("execbench x{}", report.config.cpus.size()),
                               report.config.duration_ns);
         callbacks.on_tick = [&progress](std::uint64_t elapsed_ns, std::uint64_t ops) { progress.draw(elapsed_ns, ops); };
-        // The seam for observers of the loop: the tracer runs from before
-        // this call (the workers' start included) to after it.
+        // The seam for observers of the loop: the tracer counts from here
+        // (the workers' start included) to after this call.  Cleared first,
+        // so its own attachment's percpu allocations do not count.
+        if (tracer)
+            tracer->clear();
         const auto traced_from = std::chrono::steady_clock::now();
         report.loop = execbench::run_exec_loop(report.config, sigint, callbacks);
         if (tracer) {
