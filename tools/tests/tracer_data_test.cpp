@@ -86,6 +86,11 @@ TEST(TraceFrames, Classification)
     EXPECT_TRUE(is_lock_function("mutex_lock_killable"));
     EXPECT_TRUE(is_lock_function("native_queued_spin_lock_slowpath"));
     EXPECT_TRUE(is_lock_function("_raw_spin_lock_irqsave"));
+    // PREEMPT_RT, as its waiting stacks show them.
+    EXPECT_TRUE(is_lock_function("__rt_mutex_slowlock_locked.constprop.0"));
+    EXPECT_TRUE(is_lock_function("rt_mutex_slowlock"));
+    EXPECT_TRUE(is_lock_function("rt_spin_lock"));
+    EXPECT_TRUE(is_lock_function("rtlock_slowlock_locked"));
     EXPECT_FALSE(is_lock_function("pcpu_alloc"));
 }
 

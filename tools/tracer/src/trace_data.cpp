@@ -185,7 +185,9 @@ bool is_lock_function(std::string_view name)
     return starts_with_any(name, {"mutex_lock", "__mutex_lock", "mutex_spin_on_owner", "_raw_spin_lock",
                                   "raw_spin_lock", "do_raw_spin_lock", "queued_spin_lock_slowpath",
                                   "native_queued_spin_lock_slowpath", "__pv_queued_spin_lock_slowpath",
-                                  "pv_queued_spin_lock_slowpath"});
+                                  "pv_queued_spin_lock_slowpath",
+                                  // PREEMPT_RT: mutexes and spinlocks are rt_mutexes
+                                  "__rt_mutex", "rt_mutex", "rt_spin_lock", "rtlock_"});
 }
 
 std::optional<CallSite> first_frame_outside(const std::vector<std::uint64_t>& ips, const Kallsyms& symbols,

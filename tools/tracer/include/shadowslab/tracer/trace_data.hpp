@@ -211,7 +211,7 @@ bool is_tracing_function(std::string_view name);
 // free_percpu) and lib/percpu_counter.c's init/destroy wrappers.
 bool is_percpu_allocator_function(std::string_view name);
 // The lock implementation: mutex_lock*, __mutex_lock*, _raw_spin_lock*,
-// the qspinlock slow paths.
+// the qspinlock slow paths, and PREEMPT_RT's rt_mutex and rtlock paths.
 bool is_lock_function(std::string_view name);
 
 struct CallSite {
