@@ -3,23 +3,12 @@
 #include <algorithm>
 
 #include "cli.hpp"
+#include "parse_cli.hpp"
 
 using namespace shadowctl;
 using shadowslab::Strategy;
 
-namespace {
-
-Options parse(std::vector<std::string> args)
-{
-    CLI::App app;
-    Options options;
-    build_cli(app, options);
-    std::reverse(args.begin(), args.end());  // CLI11 takes a vector back to front
-    app.parse(args);
-    return options;
-}
-
-}  // namespace
+using testcli::parse;
 
 TEST(Cli, Info)
 {

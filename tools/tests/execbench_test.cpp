@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "cli.hpp"
+#include "parse_cli.hpp"
 #include "execbench.hpp"
 #include "exit_status.hpp"
 #include "format_execbench.hpp"
@@ -19,17 +20,9 @@ using namespace shadowctl;
 using shadowslab::Profile;
 using shadowslab::Strategy;
 
-namespace {
+using testcli::parse;
 
-Options parse(std::vector<std::string> args)
-{
-    CLI::App app;
-    Options options;
-    build_cli(app, options);
-    std::reverse(args.begin(), args.end());  // CLI11 takes a vector back to front
-    app.parse(args);
-    return options;
-}
+namespace {
 
 ExecbenchOptions execbench_with(std::vector<std::string> args)
 {

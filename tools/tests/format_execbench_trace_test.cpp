@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "cli.hpp"
 #include "format_execbench_trace.hpp"
+#include "parse_cli.hpp"
 #include "tracer_sample.hpp"
 
 using namespace shadowctl;
@@ -96,14 +96,7 @@ TEST(ExecTrace, JsonGainsTraceAndPerExecKeys)
 
 TEST(ExecTrace, CliFlag)
 {
-    auto parse = [](std::vector<std::string> args) {
-        CLI::App app;
-        Options options;
-        build_cli(app, options);
-        std::reverse(args.begin(), args.end());
-        app.parse(args);
-        return options;
-    };
+    using testcli::parse;
     EXPECT_TRUE(parse({"execbench", "--trace"}).execbench.trace);
     EXPECT_FALSE(parse({"execbench"}).execbench.trace);
 }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "parse_cli.hpp"
 #include "compare_trace.hpp"
 #include "format_compare.hpp"
 #include "format_trace.hpp"
@@ -12,6 +13,8 @@
 
 using namespace shadowctl;
 namespace tr = shadowslab::tracer;
+
+using testcli::parse;
 
 namespace {
 
@@ -30,16 +33,6 @@ TraceDocument document(std::uint32_t mask = tr::kAllSegments)
 bool has(const std::string& text, const std::string& part)
 {
     return text.find(part) != std::string::npos;
-}
-
-Options parse(std::vector<std::string> args)
-{
-    CLI::App app;
-    Options options;
-    build_cli(app, options);
-    std::reverse(args.begin(), args.end());
-    app.parse(args);
-    return options;
 }
 
 }  // namespace
