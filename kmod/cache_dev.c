@@ -9,19 +9,27 @@
  * module, on the cache's held list, linked through the caller-owned head
  * of each object, until CACHE_FREE gives them back.
  *
+ * A registered cache is live or not.  CREATE registers it not live, which
+ * reserves its id and name; the commit step after the id has reached the
+ * caller makes it live, or destroys it if the copy-out failed.  DESTROY
+ * makes it not live again before it purges, so the purge (seconds for a
+ * million objects) runs without the registry lock.  Only live caches are
+ * found by id and listed.
+ *
  * Locking
  * -------
  *   shadow_registry_lock (mutex)  ->  shadow_user_cache.held_lock (mutex)
  *
- * shadow_registry_lock guards the id table and the name check, and is held
- * across lookup-and-get and across destroy.  An ioctl works on a cache
- * through a reference (users) taken under it, so CACHE_DESTROY can refuse
- * with -EBUSY while another caller is inside an ioctl on that cache, and
- * otherwise destroy it with the lock held so that no lookup can find it.
- * held_lock guards the held list only: objects are allocated and freed
- * outside it, so callers on several CPUs exercise the cache concurrently.
- * Neither lock is held across shadow_cache_alloc(), and the shrinker
- * takes neither.
+ * shadow_registry_lock guards the id table, the live flags and the name
+ * check, and is held across lookup-and-get; it is never held across a
+ * copy to or from userspace, so a stalled page fault blocks no other
+ * caller.  An ioctl works on a cache through a reference (users) taken
+ * under it, so CACHE_DESTROY can refuse with -EBUSY while another caller
+ * is inside an ioctl on that cache, and otherwise take the cache out of
+ * sight under it and destroy it after.  held_lock guards the held list
+ * only: objects are allocated and freed outside it, so callers on several
+ * CPUs exercise the cache concurrently.  Neither lock is held across
+ * shadow_cache_alloc(), and the shrinker takes neither.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,6 +52,7 @@
 
 struct shadow_user_cache {
 	u32 id;
+	bool live;			/* found by id; registry lock */
 	refcount_t users;		/* 1 for the registry, +1 per ioctl */
 	struct shadow_cache *cache;
 	struct shadow_objtype *type;
@@ -55,12 +64,21 @@ struct shadow_user_cache {
 static DEFINE_MUTEX(shadow_registry_lock);
 static DEFINE_IDR(shadow_registry);
 
+static struct shadow_user_cache *shadow_user_cache_find(u32 id)
+{
+	struct shadow_user_cache *uc;
+
+	lockdep_assert_held(&shadow_registry_lock);
+	uc = idr_find(&shadow_registry, id);
+	return uc && uc->live ? uc : NULL;
+}
+
 static struct shadow_user_cache *shadow_user_cache_get(u32 id)
 {
 	struct shadow_user_cache *uc;
 
 	mutex_lock(&shadow_registry_lock);
-	uc = idr_find(&shadow_registry, id);
+	uc = shadow_user_cache_find(id);
 	if (uc)
 		refcount_inc(&uc->users);
 	mutex_unlock(&shadow_registry_lock);
@@ -91,10 +109,18 @@ static bool shadow_name_taken(const char *name,
 	int id;
 
 	lockdep_assert_held(&shadow_registry_lock);
+	/* Live or not: a cache being created or destroyed keeps its name. */
 	idr_for_each_entry(&shadow_registry, uc, id)
 		if (uc != self && !strcmp(shadow_cache_name(uc->cache), name))
 			return true;
 	return false;
+}
+
+/* Free a cache that is out of the registry: no caller can reach it. */
+static void shadow_user_cache_free(struct shadow_user_cache *uc)
+{
+	shadow_objtype_destroy(uc->type);
+	kfree(uc);
 }
 
 long shadow_ioctl_cache_create(void *arg)
@@ -128,7 +154,7 @@ long shadow_ioctl_cache_create(void *arg)
 	}
 
 	mutex_lock(&shadow_registry_lock);
-	/* Published only with the lock dropped, when the cache is whole. */
+	/* Not live: found by no one until the commit, below. */
 	id = idr_alloc(&shadow_registry, uc, 1, SHADOW_MAX_USER_CACHES + 1,
 		       GFP_KERNEL);
 	if (id < 0) {
@@ -174,52 +200,75 @@ err_free:
 }
 
 /*
- * Destroy a cache that holds no objects, reporting its final balance into
- * @req if given; the registry lock is held.
+ * After CREATE's copy-out: the caller has the id, so the cache goes live;
+ * or the copy-out failed, and the cache, which nobody could reach, goes.
  */
-static int shadow_user_cache_destroy(struct shadow_user_cache *uc,
-				     struct shadowslab_cache_destroy *req)
+void shadow_ioctl_cache_create_commit(void *arg, int err)
 {
-	struct shadowslab_cache_stats *st;
-	int err;
+	struct shadowslab_cache_create *req = arg;
+	struct shadow_user_cache *uc;
 
-	lockdep_assert_held(&shadow_registry_lock);
-	st = kzalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		return -ENOMEM;
-	err = shadow_cache_destroy(uc->cache, st);
-	if (!err && req) {
-		req->ctor_calls = st->ctor_calls;
-		req->ctor_failures = st->ctor_failures;
-		req->dtor_calls = st->dtor_calls;
+	mutex_lock(&shadow_registry_lock);
+	uc = idr_find(&shadow_registry, req->id);
+	if (!err)
+		uc->live = true;
+	else
+		idr_remove(&shadow_registry, req->id);
+	mutex_unlock(&shadow_registry_lock);
+	if (err) {
+		shadow_cache_teardown(uc->cache);
+		shadow_user_cache_free(uc);
 	}
-	kfree(st);
-	if (err)
-		return err;
-	idr_remove(&shadow_registry, uc->id);
-	shadow_objtype_destroy(uc->type);
-	kfree(uc);
-	return 0;
 }
 
 long shadow_ioctl_cache_destroy(void *arg)
 {
 	struct shadowslab_cache_destroy *req = arg;
+	struct shadowslab_cache_stats *st;
 	struct shadow_user_cache *uc;
 	int err;
 
 	if (req->reserved)
 		return -EINVAL;
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
 
 	mutex_lock(&shadow_registry_lock);
-	uc = idr_find(&shadow_registry, req->id);
-	if (!uc)
-		err = -ENOENT;
-	else if (refcount_read(&uc->users) != 1 || READ_ONCE(uc->nr_held))
+	uc = shadow_user_cache_find(req->id);
+	err = -ENOENT;
+	if (uc) {
 		err = -EBUSY;
-	else
-		err = shadow_user_cache_destroy(uc, req);
+		if (refcount_read(&uc->users) == 1 && !READ_ONCE(uc->nr_held)) {
+			/* Out of sight: no new reference, no ALLOC. */
+			uc->live = false;
+			err = 0;
+		}
+	}
 	mutex_unlock(&shadow_registry_lock);
+	if (err)
+		goto out;
+
+	/*
+	 * Nothing held and no other caller: nothing is out, and the
+	 * destroy only refuses on a bug; the cache is then put back as it
+	 * was.
+	 */
+	err = shadow_cache_destroy(uc->cache, st);
+	mutex_lock(&shadow_registry_lock);
+	if (err)
+		uc->live = true;
+	else
+		idr_remove(&shadow_registry, uc->id);
+	mutex_unlock(&shadow_registry_lock);
+	if (err)
+		goto out;
+	shadow_user_cache_free(uc);
+	req->ctor_calls = st->ctor_calls;
+	req->ctor_failures = st->ctor_failures;
+	req->dtor_calls = st->dtor_calls;
+out:
+	kfree(st);
 	return err;
 }
 
@@ -229,6 +278,7 @@ long shadow_ioctl_cache_alloc(void *arg)
 	struct shadow_user_cache *uc;
 	LIST_HEAD(got);
 	u32 done = 0;
+	bool killed;
 
 	if (req->reserved || !req->count ||
 	    req->count > SHADOW_MAX_OBJS_PER_CALL)
@@ -247,6 +297,8 @@ long shadow_ioctl_cache_alloc(void *arg)
 		done++;
 		cond_resched();
 	}
+	/* Stopped by the signal, or by a constructor it made fail. */
+	killed = done < req->count && fatal_signal_pending(current);
 
 	mutex_lock(&uc->held_lock);
 	list_splice(&got, &uc->held);
@@ -256,10 +308,17 @@ long shadow_ioctl_cache_alloc(void *arg)
 	shadow_user_cache_put(uc);
 
 	req->done = done;
+	if (killed)
+		return -EINTR;
 	return done ? 0 : -ENOMEM;
 }
 
-/* Detach up to @count held objects (0 = all) and give them back. */
+/*
+ * Detach up to @count held objects (0 = all) and give them back.  The
+ * count of one FREE is bounded, but all the objects a cache holds are not
+ * (ALLOC may be repeated): they are given back one by one with no lock
+ * held, rescheduling between them.
+ */
 static u64 shadow_user_cache_release(struct shadow_user_cache *uc, u64 count)
 {
 	struct list_head *obj, *next;
@@ -267,17 +326,25 @@ static u64 shadow_user_cache_release(struct shadow_user_cache *uc, u64 count)
 	u64 done = 0;
 
 	mutex_lock(&uc->held_lock);
-	list_for_each_safe(obj, next, &uc->held) {
-		if (count && done == count)
-			break;
-		list_move(obj, &give);
-		done++;
+	if (!count || count >= uc->nr_held) {
+		list_splice_init(&uc->held, &give);
+		done = uc->nr_held;
+	} else {
+		list_for_each_safe(obj, next, &uc->held) {
+			if (done == count)
+				break;
+			list_move(obj, &give);
+			done++;
+		}
 	}
 	uc->nr_held -= done;
 	mutex_unlock(&uc->held_lock);
 
-	list_for_each_safe(obj, next, &give)
+	list_for_each_safe(obj, next, &give) {
 		shadow_cache_free(uc->cache, obj);
+		/* A free may reach the slab layer; no lock is held here. */
+		cond_resched();
+	}
 	return done;
 }
 
@@ -337,25 +404,33 @@ long shadow_ioctl_cache_stats(void *arg)
 	return 0;
 }
 
+/*
+ * A snapshot of the live ids under the lock, copied out after it is
+ * dropped: the copy may fault, and a slow fault (userfaultfd, a file on a
+ * slow disk) must not hold every other cache command.
+ */
 long shadow_ioctl_cache_list(void *arg)
 {
 	struct shadowslab_cache_list *req = arg;
-	u32 __user *ids = u64_to_user_ptr(req->ids_ptr);
+	u32 ids[SHADOW_MAX_USER_CACHES];
 	struct shadow_user_cache *uc;
 	u32 count = 0;
-	int id, err = 0;
+	int id;
 
 	mutex_lock(&shadow_registry_lock);
 	idr_for_each_entry(&shadow_registry, uc, id) {
-		if (count < req->capacity && put_user((u32)id, &ids[count])) {
-			err = -EFAULT;
-			break;
-		}
+		if (!uc->live)
+			continue;
+		if (count < ARRAY_SIZE(ids))
+			ids[count] = id;
 		count++;
 	}
 	mutex_unlock(&shadow_registry_lock);
 	req->count = count;
-	return err;
+	if (copy_to_user(u64_to_user_ptr(req->ids_ptr), ids,
+			 min(count, req->capacity) * sizeof(ids[0])))
+		return -EFAULT;
+	return 0;
 }
 
 long shadow_ioctl_cache_fault(void *arg)
@@ -364,6 +439,9 @@ long shadow_ioctl_cache_fault(void *arg)
 	struct shadow_user_cache *uc;
 	int err;
 
+	/* Each mode takes only its own fields: the ABI header's rule. */
+	if (!shadowslab_cache_fault_valid(req))
+		return -EINVAL;
 	uc = shadow_user_cache_get(req->id);
 	if (!uc)
 		return -ENOENT;
@@ -373,6 +451,12 @@ long shadow_ioctl_cache_fault(void *arg)
 	return err;
 }
 
+/*
+ * At unload, with the device gone and no ioctl in flight: give back what
+ * each cache holds and tear it down.  Teardown cannot refuse; a cache with
+ * objects still out (a bug) is left with no callback registered before its
+ * object type and the module's text go.
+ */
 void shadow_cache_dev_exit(void)
 {
 	struct shadow_user_cache *uc;
@@ -381,7 +465,11 @@ void shadow_cache_dev_exit(void)
 	mutex_lock(&shadow_registry_lock);
 	idr_for_each_entry(&shadow_registry, uc, id) {
 		shadow_user_cache_release(uc, 0);
-		WARN_ON(shadow_user_cache_destroy(uc, NULL));
+		shadow_cache_teardown(uc->cache);
+		idr_remove(&shadow_registry, id);
+		shadow_user_cache_free(uc);
+		/* Up to 64 caches, each purged; a mutex may be held here. */
+		cond_resched();
 	}
 	mutex_unlock(&shadow_registry_lock);
 	idr_destroy(&shadow_registry);

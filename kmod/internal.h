@@ -7,6 +7,7 @@
  * argument in and out with extensible-struct semantics (see the ABI
  * header), and calls a handler that sees only a kernel copy.  Handlers
  * that take further user pointers (RUN, CACHE_LIST) copy those themselves.
+ * A commit step, where a command has one, runs after the copy-out.
  */
 #ifndef _SHADOWSLAB_INTERNAL_H
 #define _SHADOWSLAB_INTERNAL_H
@@ -14,7 +15,7 @@
 #include <linux/types.h>
 #include <linux/dcache.h>
 
-#define SHADOWSLAB_MODULE_VERSION	"0.1.0"
+/* SHADOWSLAB_MODULE_VERSION comes from Kbuild: PACKAGE_VERSION in dkms.conf. */
 
 /* The module's debugfs directory, or an ERR_PTR when debugfs is absent. */
 extern struct dentry *shadowslab_debugfs_root;
@@ -22,6 +23,7 @@ extern struct dentry *shadowslab_debugfs_root;
 /* cache_dev.c: caches created from userspace. */
 void shadow_cache_dev_exit(void);
 long shadow_ioctl_cache_create(void *arg);
+void shadow_ioctl_cache_create_commit(void *arg, int err);
 long shadow_ioctl_cache_destroy(void *arg);
 long shadow_ioctl_cache_alloc(void *arg);
 long shadow_ioctl_cache_free(void *arg);

@@ -14,7 +14,10 @@
  * and direction only; the size comes from _IOC_SIZE(cmd) and is handled as
  * copy_struct_from_user() does (see uapi/shadowslab.h), so an older or a
  * newer tool keeps working.  The handler works on a kernel copy of the
- * argument, which is copied back only when it succeeds.
+ * argument, which is copied back only when it succeeds.  A command whose
+ * result must reach the caller before it takes effect (CREATE: the caller
+ * needs the id) also has a commit step, called after the copy-out with its
+ * result, which publishes the handler's work or undoes it.
  *
  * Lifetime and locking
  * --------------------
@@ -44,7 +47,7 @@
 
 struct dentry *shadowslab_debugfs_root;
 
-static_assert(sizeof(struct shadowslab_info) == SHADOWSLAB_INFO_SIZE_VER0);
+static_assert(sizeof(struct shadowslab_info) == SHADOWSLAB_INFO_SIZE_VER1);
 static_assert(sizeof(struct shadowslab_cache_create) ==
 	      SHADOWSLAB_CACHE_CREATE_SIZE_VER0);
 static_assert(sizeof(struct shadowslab_cache_destroy) ==
@@ -54,14 +57,14 @@ static_assert(sizeof(struct shadowslab_cache_objs) ==
 static_assert(sizeof(struct shadowslab_cache_shrink) ==
 	      SHADOWSLAB_CACHE_SHRINK_SIZE_VER0);
 static_assert(sizeof(struct shadowslab_cache_stats) ==
-	      SHADOWSLAB_CACHE_STATS_SIZE_VER0);
+	      SHADOWSLAB_CACHE_STATS_SIZE_VER1);
 static_assert(sizeof(struct shadowslab_cache_list) ==
 	      SHADOWSLAB_CACHE_LIST_SIZE_VER0);
 static_assert(sizeof(struct shadowslab_cache_fault) ==
-	      SHADOWSLAB_CACHE_FAULT_SIZE_VER0);
+	      SHADOWSLAB_CACHE_FAULT_SIZE_VER1);
 static_assert(sizeof(struct shadowslab_thread_result) ==
 	      SHADOWSLAB_THREAD_RESULT_SIZE_VER0);
-static_assert(sizeof(struct shadowslab_run) == SHADOWSLAB_RUN_SIZE_VER0);
+static_assert(sizeof(struct shadowslab_run) == SHADOWSLAB_RUN_SIZE_VER1);
 static_assert(sizeof(struct shadowslab_run_progress) ==
 	      SHADOWSLAB_RUN_PROGRESS_SIZE_VER0);
 
@@ -80,12 +83,15 @@ static long shadow_ioctl_info(void *arg)
 		info->features |= SHADOWSLAB_FEAT_LOCKDEP;
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
 		info->features |= SHADOWSLAB_FEAT_PREEMPT_RT;
+	if (shadow_memcg_kmem_built())
+		info->features |= SHADOWSLAB_FEAT_MEMCG_KMEM;
 	strscpy(info->module_version, SHADOWSLAB_MODULE_VERSION,
 		sizeof(info->module_version));
 	strscpy(info->kernel_release, init_utsname()->release,
 		sizeof(info->kernel_release));
 	info->percpu_allocs = shadow_percpu_allocs();
 	info->percpu_frees = shadow_percpu_frees();
+	shadow_kernel_profile_describe(info);
 	return 0;
 }
 
@@ -106,17 +112,23 @@ struct shadowslab_ioctl_desc {
 	unsigned int cmd;	/* as the ABI header defines it */
 	unsigned int size_ver0;
 	long (*handler)(void *arg);
+	/* If set: after the copy-out, 0 or its error; undoes on error. */
+	void (*commit)(void *arg, int err);
 };
 
 #define SHADOW_IOCTL(_cmd, _ver0, _handler) \
 	{ .cmd = (_cmd), .size_ver0 = (_ver0), .handler = (_handler) }
+#define SHADOW_IOCTL_COMMIT(_cmd, _ver0, _handler, _commit) \
+	{ .cmd = (_cmd), .size_ver0 = (_ver0), .handler = (_handler), \
+	  .commit = (_commit) }
 
 static const struct shadowslab_ioctl_desc shadowslab_ioctls[] = {
 	SHADOW_IOCTL(SHADOWSLAB_IOC_INFO, SHADOWSLAB_INFO_SIZE_VER0,
 		     shadow_ioctl_info),
-	SHADOW_IOCTL(SHADOWSLAB_IOC_CACHE_CREATE,
-		     SHADOWSLAB_CACHE_CREATE_SIZE_VER0,
-		     shadow_ioctl_cache_create),
+	SHADOW_IOCTL_COMMIT(SHADOWSLAB_IOC_CACHE_CREATE,
+			    SHADOWSLAB_CACHE_CREATE_SIZE_VER0,
+			    shadow_ioctl_cache_create,
+			    shadow_ioctl_cache_create_commit),
 	SHADOW_IOCTL(SHADOWSLAB_IOC_CACHE_DESTROY,
 		     SHADOWSLAB_CACHE_DESTROY_SIZE_VER0,
 		     shadow_ioctl_cache_destroy),
@@ -206,8 +218,10 @@ static long shadowslab_ioctl(struct file *file, unsigned int cmd,
 		return ret;
 
 	if (_IOC_DIR(cmd) & _IOC_READ)
-		return shadow_copy_out(uarg, usize, &karg, ksize);
-	return 0;
+		ret = shadow_copy_out(uarg, usize, &karg, ksize);
+	if (desc->commit)
+		desc->commit(&karg, ret);
+	return ret;
 }
 
 static int shadowslab_open(struct inode *inode, struct file *file)
@@ -222,7 +236,6 @@ static const struct file_operations shadowslab_fops = {
 	.open = shadowslab_open,
 	.unlocked_ioctl = shadowslab_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 static struct miscdevice shadowslab_misc = {

@@ -6,24 +6,54 @@
  * One cycle is what fork/exec does to an mm and its percpu memory:
  * obtain an object (strategy get), clear its caller-owned fields and reset
  * mm_cid on every possible CPU (mm_init), add to and subtract from the
- * counters on this CPU (page faults, then unmaps), optionally check that
- * every counter sums to zero (check_mm), and release it (strategy put).
- * The "slab" floor has no percpu memory; its cycle clears the object.
+ * counters on this CPU (page faults, then unmaps) (strategy use), and
+ * release one: check that every counter sums to zero (check_mm, on by
+ * default in shadowctl) and give it back (strategy put, __mmdrop).
+ *
+ * The live set.  Each thread keeps the @live newest objects it got in a
+ * ring: a cycle gets a new one and releases the oldest, so with live 1 it
+ * releases the object it just got, and with more the objects it releases
+ * have aged while others were made, as mms of a busy machine do.
+ *
+ * Remote frees.  With SHADOWSLAB_RUN_REMOTE_FREE a thread does not release
+ * its oldest object itself: it hands it to the next thread's inbox (a
+ * lock-free llist), and each thread releases what its inbox holds on
+ * every cycle, on its own CPU, as an mm freed on another CPU.  A thread
+ * whose timed phase is over takes no more: objects meant for it are
+ * released where they are.
+ *
+ * Memory cgroups.  The workers run in the RUN caller's memcg: RUN takes a
+ * reference on it and each worker enters it with set_active_memcg(), so
+ * GFP_KERNEL_ACCOUNT allocations and SLAB_ACCOUNT caches charge it as the
+ * kernel's mm_init() does in exec.  (A kthread would otherwise charge
+ * nothing: memcg_kmem_bypass().)
  *
  * A run
  * -----
  * RUN validates its arguments, takes the one-run-at-a-time mutex (a second
  * RUN gets -EBUSY), sets the strategy up, and creates one kthread per
- * chosen CPU, bound to it.  Each thread runs its warm-up cycles, then waits
- * at a start barrier; when all are there the caller snapshots the module's
- * percpu allocation counts and the clock and opens the barrier, so the
- * timed phase starts together and contains no warm-up.  Threads run until
- * their cycle count, the deadline, or a stop request, then record their
- * elapsed time and wait to be reaped.  The caller sleeps interruptibly:
- * a signal (Ctrl-C, SIGKILL) sets the stop flag, the threads finish within
- * a few cycles, and RUN returns the partial results marked cancelled.
- * Everything is torn down before RUN returns; an open file holds a module
- * reference, so rmmod cannot start while a run is in progress.
+ * chosen CPU, bound to it.  The CPUs are checked online, and the threads
+ * created, bound and woken, under cpus_read_lock(), so no CPU can go
+ * offline between the check and the binding.  Each thread runs its warm-up
+ * cycles, then waits at a start barrier; when all are there the caller
+ * snapshots the object type's statistics (percpu allocations, ctor and dtor
+ * calls and time) and the clock and opens the barrier, so the timed phase
+ * starts together and contains no warm-up.  Threads run until their cycle
+ * count, the deadline, or a stop request, then record their elapsed time;
+ * when the last is done the caller snapshots the statistics again.  Then
+ * the threads are reaped: each releases its ring as it exits, the caller
+ * releases what is left in the inboxes, and what the object type still
+ * holds is what the strategy retains when idle.  The caller sleeps
+ * interruptibly: a signal (Ctrl-C, SIGKILL) sets the stop flag, the
+ * threads finish within a few cycles, and RUN returns the partial results
+ * marked cancelled.  Everything is torn down before RUN returns; an open
+ * file holds a module reference, so rmmod cannot start while a run is in
+ * progress.
+ *
+ * A CPU may still go offline during the run: the scheduler then breaks its
+ * thread's binding and moves it.  The thread looks at its CPU every poll
+ * and marks its result THREAD_MOVED, so that another CPU's figures are not
+ * mixed in silently.
  *
  * Latency is sampled: one cycle in 2^sample_shift is timed with two clock
  * reads into a log2 histogram, because timing every cycle would add the
@@ -32,19 +62,28 @@
  * Locking
  * -------
  *   shadow_run_lock (mutex)  ->  shadow_run_current_lock (spinlock)
+ *   shadow_run_lock (mutex)  ->  cpu_hotplug_lock (read)
  *
- * shadow_run_lock is held for a whole run.  shadow_run_current_lock
+ * shadow_run_lock is held for a whole run; cpu_hotplug_lock only while the
+ * threads start (a strategy's setup, which may register a CPU hotplug
+ * instance, runs before it is taken).  shadow_run_current_lock
  * publishes the current run to RUN_PROGRESS, which reads the threads'
- * counters with READ_ONCE.  Worker threads take no lock of the runner.
+ * counters with READ_ONCE.  Worker threads take no lock of the runner: the
+ * inboxes are llists (many producers, one consumer: the owner's
+ * llist_del_all()), and the rings are the owner's alone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/kthread.h>
+#include <linux/llist.h>
 #include <linux/log2.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
@@ -52,8 +91,10 @@
 #include <linux/wait.h>
 
 #include "../uapi/shadowslab.h"
+#include "compat.h"
 #include "internal.h"
 #include "profiles.h"
+#include "shadow_cache.h"
 #include "strategy.h"
 
 /* How often a thread looks at the clock, the stop flag and the scheduler. */
@@ -67,6 +108,16 @@ struct shadow_run_thread {
 	unsigned int cpu;
 	u64 progress;			/* timed cycles so far, READ_ONCE */
 	struct shadowslab_thread_result result;
+
+	/* the live set: the objects got and not yet released, oldest first */
+	void **ring;
+	unsigned int ring_head;		/* the oldest */
+	unsigned int ring_count;
+
+	struct shadow_run_thread *next;	/* releases our oldest: us, or the next */
+	struct llist_head inbox;	/* objects others hand us to release */
+	bool timed_done;		/* takes no more objects, READ_ONCE */
+	u64 remote_frees;		/* timed phase */
 };
 
 struct shadow_run {
@@ -74,7 +125,9 @@ struct shadow_run {
 	const struct shadow_strategy *strategy;
 	struct shadow_strategy_ctx ctx;
 	unsigned int nr_threads;
+	unsigned int live;
 	struct shadow_run_thread *threads;
+	struct mem_cgroup *memcg;	/* the caller's, referenced; or NULL */
 
 	u32 phase;			/* SHADOWSLAB_PHASE_*, READ_ONCE */
 	bool go;			/* start barrier open */
@@ -95,23 +148,91 @@ static struct shadow_run *shadow_run_current;
 
 /* ------------------------------------------------------------ a cycle */
 
-static int shadow_cycle(struct shadow_run *run, u64 *check_failures)
+/* check_mm(), then __mmdrop(): on the CPU that runs this. */
+static void shadow_finish(struct shadow_run *run, void *obj,
+			  u64 *check_failures)
 {
+	if ((run->req->flags & SHADOWSLAB_RUN_CHECK) &&
+	    !run->strategy->check(&run->ctx, obj))
+		(*check_failures)++;
+	run->strategy->put(&run->ctx, obj);
+}
+
+/* Release @obj here, or hand it to the next thread to release. */
+static void shadow_release(struct shadow_run_thread *th, void *obj,
+			   u64 *check_failures)
+{
+	struct shadow_run_thread *to = th->next;
+
+	if (to != th && !READ_ONCE(to->timed_done)) {
+		/* The caller-owned head of the object links it. */
+		llist_add(obj, &to->inbox);
+		th->remote_frees++;
+		return;
+	}
+	shadow_finish(th->run, obj, check_failures);
+}
+
+static void shadow_drain_inbox(struct shadow_run_thread *th,
+			       u64 *check_failures)
+{
+	struct llist_node *node, *next;
+
+	if (llist_empty(&th->inbox))
+		return;
+	node = llist_del_all(&th->inbox);
+	llist_for_each_safe(node, next, node)
+		shadow_finish(th->run, node, check_failures);
+}
+
+/* Keep @obj in the ring; return the oldest once @live are held, or NULL. */
+static void *shadow_ring_cycle(struct shadow_run_thread *th, void *obj)
+{
+	unsigned int live = th->run->live;
+	unsigned int tail = th->ring_head + th->ring_count;
+
+	th->ring[tail < live ? tail : tail - live] = obj;
+	if (++th->ring_count < live)
+		return NULL;
+	obj = th->ring[th->ring_head];
+	if (++th->ring_head == live)
+		th->ring_head = 0;
+	th->ring_count--;
+	return obj;
+}
+
+/* Untimed, when the thread ends: release what the ring holds, here. */
+static void shadow_ring_release(struct shadow_run_thread *th)
+{
+	u64 unchecked = 0;
+
+	while (th->ring_count) {
+		shadow_finish(th->run, th->ring[th->ring_head], &unchecked);
+		if (++th->ring_head == th->run->live)
+			th->ring_head = 0;
+		th->ring_count--;
+	}
+}
+
+static int shadow_cycle(struct shadow_run_thread *th, u64 *check_failures)
+{
+	struct shadow_run *run = th->run;
 	struct shadow_strategy_ctx *ctx = &run->ctx;
 	void *obj = run->strategy->get(ctx);
+	int err;
 
 	if (unlikely(!obj))
 		return -ENOMEM;
-	if (run->strategy->owns_percpu) {
-		shadow_obj_begin(ctx->type, obj);
-		shadow_obj_use(ctx->type, obj);
-		if ((run->req->flags & SHADOWSLAB_RUN_CHECK) &&
-		    !shadow_obj_check(ctx->type, obj))
-			(*check_failures)++;
-	} else {
-		memset(obj, 0, shadow_objtype_size(ctx->type));
+	err = run->strategy->use(ctx, obj);
+	if (unlikely(err)) {
+		run->strategy->put(ctx, obj);
+		return err;
 	}
-	run->strategy->put(ctx, obj);
+	obj = shadow_ring_cycle(th, obj);
+	if (obj)
+		shadow_release(th, obj, check_failures);
+	if (th->next != th)
+		shadow_drain_inbox(th, check_failures);
 	return 0;
 }
 
@@ -119,6 +240,20 @@ static void shadow_run_fail(struct shadow_run *run, int err)
 {
 	cmpxchg(&run->error, 0, err);
 	WRITE_ONCE(run->stop, true);
+}
+
+/*
+ * Off its CPU: the CPU went offline and the binding was broken, now or
+ * earlier (the allowed mask stays widened when the CPU comes back).  Raw:
+ * the thread may be moved right after the read, and the check is a sample
+ * repeated every poll; smp_processor_id() would also warn under
+ * DEBUG_PREEMPT once the binding is gone.
+ */
+static void shadow_thread_check_cpu(struct shadow_run_thread *th)
+{
+	if (raw_smp_processor_id() != th->cpu ||
+	    !cpumask_equal(current->cpus_ptr, cpumask_of(th->cpu)))
+		th->result.flags |= SHADOWSLAB_THREAD_MOVED;
 }
 
 /* ------------------------------------------------------------ a thread */
@@ -142,6 +277,7 @@ static void shadow_thread_timed(struct shadow_run_thread *th)
 	u64 n = 0, start, t0;
 	int err;
 
+	th->remote_frees = 0;
 	start = ktime_get_ns();
 	while (!shadow_thread_should_end(th, n)) {
 		u64 batch_end = n + SHADOW_RUN_POLL_CYCLES;
@@ -152,7 +288,7 @@ static void shadow_thread_timed(struct shadow_run_thread *th)
 			bool timed = !(n & sample_mask);
 
 			t0 = timed ? ktime_get_ns() : 0;
-			err = shadow_cycle(run, &res->check_failures);
+			err = shadow_cycle(th, &res->check_failures);
 			if (unlikely(err)) {
 				shadow_run_fail(run, err);
 				goto out;
@@ -165,9 +301,11 @@ static void shadow_thread_timed(struct shadow_run_thread *th)
 			}
 		}
 		WRITE_ONCE(th->progress, n);
+		shadow_thread_check_cpu(th);
 		cond_resched();
 	}
 out:
+	shadow_thread_check_cpu(th);
 	res->elapsed_ns = ktime_get_ns() - start;
 	res->cycles = n;
 	WRITE_ONCE(th->progress, n);
@@ -184,17 +322,19 @@ static int shadow_thread_fn(void *data)
 {
 	struct shadow_run_thread *th = data;
 	struct shadow_run *run = th->run;
+	struct mem_cgroup *old_memcg = set_active_memcg(run->memcg);
 	u64 unchecked = 0, n;
 	int err;
 
 	for (n = 0; n < run->req->warmup_cycles && !READ_ONCE(run->stop); n++) {
-		err = shadow_cycle(run, &unchecked);
+		err = shadow_cycle(th, &unchecked);
 		if (err) {
 			shadow_run_fail(run, err);
 			break;
 		}
 		cond_resched();
 	}
+	shadow_thread_check_cpu(th);
 
 	atomic_inc(&run->warm);
 	wake_up_all(&run->barrier_wq);
@@ -202,6 +342,7 @@ static int shadow_thread_fn(void *data)
 	wait_event_interruptible(run->barrier_wq, shadow_run_released(run));
 	if (!READ_ONCE(run->stop))
 		shadow_thread_timed(th);
+	WRITE_ONCE(th->timed_done, true);
 
 	if (atomic_dec_and_test(&run->running))
 		complete(&run->done);
@@ -212,11 +353,15 @@ static int shadow_thread_fn(void *data)
 			schedule();
 		__set_current_state(TASK_RUNNING);
 	}
+	/* After the caller's last snapshot: the live set goes, untimed. */
+	shadow_ring_release(th);
+	set_active_memcg(old_memcg);
 	return 0;
 }
 
 /* ------------------------------------------------------- validation */
 
+/* The CPU ids: valid and distinct.  Whether online is checked at start. */
 static int shadow_run_read_cpus(const struct shadowslab_run *req,
 				unsigned int *cpus)
 {
@@ -230,7 +375,7 @@ static int shadow_run_read_cpus(const struct shadowslab_run *req,
 	if (!zalloc_cpumask_var(&seen, GFP_KERNEL))
 		return -ENOMEM;
 	for (i = 0; i < req->nr_cpus; i++) {
-		if (cpus[i] >= nr_cpu_ids || !cpu_online(cpus[i]) ||
+		if (cpus[i] >= nr_cpu_ids ||
 		    cpumask_test_and_set_cpu(cpus[i], seen)) {
 			err = -EINVAL;
 			break;
@@ -252,7 +397,11 @@ static int shadow_run_validate(const struct shadowslab_run *req)
 	    !req->cycles == !req->duration_ns ||
 	    req->result_size < SHADOWSLAB_THREAD_RESULT_SIZE_VER0 ||
 	    req->result_size > PAGE_SIZE ||
-	    req->sample_shift > SHADOWSLAB_RUN_MAX_SAMPLE_SHIFT)
+	    req->sample_shift > SHADOWSLAB_RUN_MAX_SAMPLE_SHIFT ||
+	    req->live > SHADOWSLAB_RUN_MAX_LIVE ||
+	    req->retain >= SHADOWSLAB_NR_RETAIN ||
+	    req->min_partial > SHADOWSLAB_RUN_MAX_MIN_PARTIAL ||
+	    req->mt_fraction_ppm > SHADOWSLAB_PPM)
 		return -EINVAL;
 	return 0;
 }
@@ -285,37 +434,55 @@ static void shadow_run_publish(struct shadow_run *run)
 	spin_unlock(&shadow_run_current_lock);
 }
 
+/*
+ * One thread per CPU, bound to it and woken, with hotplug held off from
+ * the online check to the wake-up: -EINVAL if a CPU is not online.  On an
+ * error the threads already created are left to shadow_run_reap_threads().
+ */
 static int shadow_run_start_threads(struct shadow_run *run,
 				    const unsigned int *cpus)
 {
 	unsigned int i;
+	int err = 0;
 
+	cpus_read_lock();
+	for (i = 0; i < run->nr_threads; i++) {
+		if (!cpu_online(cpus[i])) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
 	for (i = 0; i < run->nr_threads; i++) {
 		struct shadow_run_thread *th = &run->threads[i];
 		struct task_struct *task;
 
-		th->run = run;
 		th->cpu = cpus[i];
 		th->result.cpu = cpus[i];
 		task = kthread_create_on_node(shadow_thread_fn, th,
 					      cpu_to_node(th->cpu),
 					      "shadowslab/%u", th->cpu);
-		if (IS_ERR(task))
-			return PTR_ERR(task);
+		if (IS_ERR(task)) {
+			err = PTR_ERR(task);
+			goto out;
+		}
 		kthread_bind(task, th->cpu);
 		th->task = task;
 	}
 	for (i = 0; i < run->nr_threads; i++)
 		wake_up_process(run->threads[i].task);
-	return 0;
+out:
+	cpus_read_unlock();
+	return err;
 }
 
 /*
  * Stop and reap every thread that was created.  kthread_stop() waits for
- * each to exit; one that was never woken exits without running.
+ * each to exit, releasing its live set; one that was never woken exits
+ * without running.  Then what the inboxes hold is released here.
  */
 static void shadow_run_reap_threads(struct shadow_run *run)
 {
+	u64 unchecked = 0;
 	unsigned int i;
 
 	WRITE_ONCE(run->stop, true);
@@ -323,23 +490,43 @@ static void shadow_run_reap_threads(struct shadow_run *run)
 	for (i = 0; i < run->nr_threads; i++)
 		if (run->threads[i].task)
 			kthread_stop(run->threads[i].task);
+	for (i = 0; i < run->nr_threads; i++)
+		shadow_drain_inbox(&run->threads[i], &unchecked);
+}
+
+static u64 shadow_run_mt_upgrades(struct shadow_run *run)
+{
+	return run->strategy->mt_upgrades ?
+	       run->strategy->mt_upgrades(&run->ctx) : 0;
+}
+
+/* What the timed phase did: the statistics at its end minus its start. */
+static void shadow_run_timed_stats(struct shadowslab_run *req,
+				   const struct shadow_objtype_stats *from,
+				   const struct shadow_objtype_stats *to)
+{
+	req->percpu_allocs = to->allocs - from->allocs;
+	req->percpu_frees = to->frees - from->frees;
+	req->ctor_calls = to->ctor_calls - from->ctor_calls;
+	req->ctor_ns = to->ctor_ns - from->ctor_ns;
+	req->dtor_calls = to->dtor_calls - from->dtor_calls;
+	req->dtor_ns = to->dtor_ns - from->dtor_ns;
 }
 
 static long shadow_run_execute(struct shadow_run *run, unsigned int *cpus,
 			       struct shadowslab_run *req)
 {
-	u64 allocs0, frees0, allocs1, frees1;
+	struct shadow_objtype_stats before, start, end;
+	u64 upgrades = 0;
+	unsigned int i;
 	bool cancelled;
 	int err;
 
-	allocs0 = shadow_percpu_allocs();
-	frees0 = shadow_percpu_frees();
+	shadow_objtype_read_stats(run->ctx.type, &before);
 	WRITE_ONCE(run->phase, SHADOWSLAB_PHASE_SETUP);
 	shadow_run_publish(run);
 
-	cpus_read_lock();
 	err = shadow_run_start_threads(run, cpus);
-	cpus_read_unlock();
 	if (err) {
 		shadow_run_reap_threads(run);
 		goto out;
@@ -350,10 +537,10 @@ static long shadow_run_execute(struct shadow_run *run, unsigned int *cpus,
 	cancelled = wait_event_interruptible(run->barrier_wq,
 			atomic_read(&run->warm) == run->nr_threads) != 0;
 	if (!cancelled) {
-		req->warmup_percpu_allocs = shadow_percpu_allocs() - allocs0;
-		req->warmup_percpu_frees = shadow_percpu_frees() - frees0;
-		allocs1 = shadow_percpu_allocs();
-		frees1 = shadow_percpu_frees();
+		shadow_objtype_read_stats(run->ctx.type, &start);
+		req->warmup_percpu_allocs = start.allocs - before.allocs;
+		req->warmup_percpu_frees = start.frees - before.frees;
+		upgrades = shadow_run_mt_upgrades(run);
 		run->start_ns = ktime_get_ns();
 		run->deadline_ns = run->start_ns + req->duration_ns;
 		WRITE_ONCE(run->phase, SHADOWSLAB_PHASE_TIMED);
@@ -371,17 +558,95 @@ static long shadow_run_execute(struct shadow_run *run, unsigned int *cpus,
 	}
 	if (READ_ONCE(run->go)) {
 		req->elapsed_ns = ktime_get_ns() - run->start_ns;
-		req->percpu_allocs = shadow_percpu_allocs() - allocs1;
-		req->percpu_frees = shadow_percpu_frees() - frees1;
+		shadow_objtype_read_stats(run->ctx.type, &end);
+		shadow_run_timed_stats(req, &start, &end);
+		req->mt_upgrades = shadow_run_mt_upgrades(run) - upgrades;
+		for (i = 0; i < run->nr_threads; i++)
+			req->remote_frees += run->threads[i].remote_frees;
 	}
 	WRITE_ONCE(run->phase, SHADOWSLAB_PHASE_TEARDOWN);
 	shadow_run_reap_threads(run);
+	/* Every object is back: what is still allocated, the strategy keeps. */
+	shadow_objtype_read_stats(run->ctx.type, &end);
+	req->retained_percpu_bytes = end.bytes_allocated - end.bytes_freed;
 	req->status = cancelled ? SHADOWSLAB_RUN_CANCELLED :
 				  SHADOWSLAB_RUN_COMPLETED;
 	err = run->error;
 out:
 	shadow_run_publish(NULL);
 	return err;
+}
+
+/* Outputs start from zero, whatever the caller left in them. */
+static void shadow_run_clear_outputs(struct shadowslab_run *req)
+{
+	req->status = SHADOWSLAB_RUN_COMPLETED;
+	req->elapsed_ns = 0;
+	req->total_cycles = 0;
+	req->check_failures = 0;
+	req->percpu_allocs = 0;
+	req->percpu_frees = 0;
+	req->warmup_percpu_allocs = 0;
+	req->warmup_percpu_frees = 0;
+	req->ctor_calls = 0;
+	req->ctor_ns = 0;
+	req->dtor_calls = 0;
+	req->dtor_ns = 0;
+	req->remote_frees = 0;
+	req->mt_upgrades = 0;
+	req->retained_percpu_bytes = 0;
+	req->memcg_ino = 0;
+}
+
+/* The strategy's parameters, from the request. */
+static void shadow_run_init_ctx(struct shadow_strategy_ctx *ctx,
+				const struct shadowslab_run *req)
+{
+	ctx->magazine_size = req->magazine_size;
+	if (req->retain == SHADOWSLAB_RETAIN_PARTIAL)
+		ctx->cache_flags |= SHADOW_CACHE_RETAIN_PARTIAL;
+	if (req->flags & SHADOWSLAB_RUN_NO_MAGAZINES)
+		ctx->cache_flags |= SHADOW_CACHE_NO_MAGAZINES;
+	ctx->min_partial = req->min_partial;
+	ctx->mt_fraction_ppm = req->mt_fraction_ppm;
+}
+
+static void shadow_run_free(struct shadow_run *run)
+{
+	unsigned int i;
+
+	if (!run)
+		return;
+	for (i = 0; run->threads && i < run->nr_threads; i++)
+		kvfree(run->threads[i].ring);
+	kfree(run->threads);
+	mem_cgroup_put(run->memcg);
+	kfree(run);
+}
+
+/* The run's threads, each with room for its live set, in a ring. */
+static int shadow_run_alloc_threads(struct shadow_run *run)
+{
+	bool remote = run->req->flags & SHADOWSLAB_RUN_REMOTE_FREE;
+	unsigned int i;
+
+	run->threads = kcalloc(run->nr_threads, sizeof(*run->threads),
+			       GFP_KERNEL);
+	if (!run->threads)
+		return -ENOMEM;
+	for (i = 0; i < run->nr_threads; i++) {
+		struct shadow_run_thread *th = &run->threads[i];
+
+		th->run = run;
+		th->next = remote ? &run->threads[(i + 1) % run->nr_threads] :
+				    th;
+		init_llist_head(&th->inbox);
+		th->ring = kvmalloc_array(run->live, sizeof(*th->ring),
+					  GFP_KERNEL);
+		if (!th->ring)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 long shadow_ioctl_run(void *arg)
@@ -395,15 +660,7 @@ long shadow_ioctl_run(void *arg)
 	err = shadow_run_validate(req);
 	if (err)
 		return err;
-	/* Outputs start from zero, whatever the caller left in them. */
-	req->status = SHADOWSLAB_RUN_COMPLETED;
-	req->elapsed_ns = 0;
-	req->total_cycles = 0;
-	req->check_failures = 0;
-	req->percpu_allocs = 0;
-	req->percpu_frees = 0;
-	req->warmup_percpu_allocs = 0;
-	req->warmup_percpu_frees = 0;
+	shadow_run_clear_outputs(req);
 	if (!mutex_trylock(&shadow_run_lock))
 		return -EBUSY;
 
@@ -412,9 +669,11 @@ long shadow_ioctl_run(void *arg)
 	cpus = kcalloc(req->nr_cpus, sizeof(*cpus), GFP_KERNEL);
 	if (!run || !cpus)
 		goto out_free;
-	run->threads = kcalloc(req->nr_cpus, sizeof(*run->threads),
-			       GFP_KERNEL);
-	if (!run->threads)
+	run->req = req;
+	run->nr_threads = req->nr_cpus;
+	run->live = req->live ?: 1;
+	err = shadow_run_alloc_threads(run);
+	if (err)
 		goto out_free;
 	err = shadow_run_read_cpus(req, cpus);
 	if (err)
@@ -425,13 +684,14 @@ long shadow_ioctl_run(void *arg)
 		       (size_t)req->nr_cpus * req->result_size))
 		goto out_free;
 
-	run->req = req;
-	run->nr_threads = req->nr_cpus;
 	run->strategy = shadow_strategy_find(req->strategy);
-	run->ctx.magazine_size = req->magazine_size;
+	shadow_run_init_ctx(&run->ctx, req);
 	atomic_set(&run->running, run->nr_threads);
 	init_waitqueue_head(&run->barrier_wq);
 	init_completion(&run->done);
+	/* The workers charge the caller's memcg, as exec charges its own. */
+	run->memcg = get_mem_cgroup_from_mm(current->mm);
+	req->memcg_ino = shadow_memcg_ino(run->memcg);
 
 	run->ctx.type = shadow_objtype_create(&req->spec);
 	if (IS_ERR(run->ctx.type)) {
@@ -455,9 +715,7 @@ long shadow_ioctl_run(void *arg)
 out_type:
 	shadow_objtype_destroy(run->ctx.type);
 out_free:
-	if (run)
-		kfree(run->threads);
-	kfree(run);
+	shadow_run_free(run);
 	kfree(cpus);
 	mutex_unlock(&shadow_run_lock);
 	return err;

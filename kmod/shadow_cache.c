@@ -13,13 +13,19 @@
  *  of up to magazine_size constructed objects.  alloc pops from the loaded
  *  one, free pushes to it; when it is empty (alloc) or full (free) and the
  *  previous one can serve, the two swap.  Only the CPU's own cache lock is
- *  taken, which nothing else takes except a drain of that CPU.
+ *  taken, which nothing else takes except a drain of that CPU and the
+ *  statistics.
  *
  *  Depot.  Full and empty magazines, on two lists under depot_lock.  When
  *  both CPU magazines are exhausted, a CPU trades one of them with the
- *  depot.  Each list keeps a working-set low-water mark ("min"); reaping
- *  frees the magazines that were not needed since the last reap, as
- *  kmem_depot_ws_update()/kmem_depot_ws_reap() do.
+ *  depot.  Each list keeps a working-set low-water mark ("min").  A timer
+ *  (a delayed work item, every depot_ws_interval_ms, 15 s by default)
+ *  turns the mark into the number of magazines that were not needed during
+ *  the last interval, and reaping frees only those, as illumos
+ *  kmem_depot_ws_update() (from kmem_update_timeout) and
+ *  kmem_depot_ws_reap() do.  The interval is the timer's, not the gap
+ *  between two shrinker scans, which under memory pressure would shrink
+ *  the working set to nothing.
  *
  *  Slab layer.  A slab is a run of 2^slab_order pages holding objs_per_slab
  *  objects.  All of its objects are constructed when it is populated, with
@@ -31,35 +37,83 @@
  *  buckets by their number of objects in use, and alloc takes from the
  *  fullest (find_last_bit over the bucket map), so that free objects
  *  collect in the emptiest slabs and those drain and can be released.
- *  Empty slabs are kept, constructed, until shrink or the shrinker releases
- *  them: that retention is the point of the cache.
+ *
+ * Retention.  By default empty slabs are kept, constructed, until shrink or
+ *  the shrinker releases them: that retention is the point of the cache.
+ *  With SHADOW_CACHE_RETAIN_PARTIAL the cache keeps only what SLUB keeps:
+ *  a slab that becomes empty when an object comes back to it is released
+ *  right there, destructors and all, in the context of the free, once the
+ *  cache already holds min_partial partial or empty slabs (SLUB's
+ *  n->nr_partial >= s->min_partial test in __slab_free()).  Objects come
+ *  back to their slabs only when a magazine is given back (shrink, the
+ *  depot's working set, a CPU going down, no magazine to be had on free),
+ *  so with magazines the destructors stay rare; without them they are not.
+ *
+ * No magazines.  With SHADOW_CACHE_NO_MAGAZINES the CPU layer is SLUB's
+ *  before percpu sheaves (6.1 to 6.17, where the slab-destructor RFC ran):
+ *  each CPU allocates from a slab of its own (SLUB's cpu slab, "frozen":
+ *  on no list), takes a new one from the fullest partial slab when it runs
+ *  out, and every free goes straight to the object's slab.
  *
  * Releasing a slab runs the destructor on each of its objects, then frees
  * the pages.  Slabs are always detached under slab_lock and destroyed after
  * it is dropped; with SHADOW_CACHE_DEFERRED_DTOR they are destroyed later
  * by shadow_dtor_wq, the alternative the slab maintainers suggested for
- * destructors that must not run in reclaim.
+ * destructors that must not run in reclaim.  Every loop that may release
+ * many slabs or magazines (a purge of a million objects, say) calls
+ * cond_resched() once per slab or magazine, with no lock held, so that a
+ * kernel without preemption (PREEMPT_NONE) sees no soft lockup or RCU
+ * stall.
+ *
+ * Objects out, and destroy
+ * ------------------------
+ * Each CPU cache counts the objects alloc handed out and free took back,
+ * under its own lock, with magazines or without (NO_MAGAZINES).  Nothing
+ * else changes those counters: drains, depot trades, reaping and the
+ * shrinker move objects between the layers but never in or out of the
+ * cache.  So the sum over CPUs of allocs - frees is the number of objects
+ * out, exact whenever no alloc or free is in progress, however the layers
+ * are moving.
+ *
+ * Destroy, as kmem_cache_destroy(), must not race with alloc or free on
+ * the cache; the caller guarantees that.  It counts first: with objects
+ * out it refuses (-EBUSY) having changed nothing.  Otherwise it stops every
+ * source of concurrent movement (the debugfs file, the shrinker, the CPU
+ * hotplug instance, the working-set timer, then the deferred destructors),
+ * purges everything, and frees the cache; from there on it cannot fail.
+ * Teardown, for the module's own unload and the runner, never refuses: it
+ * stops the movers, counts, purges, and if objects are still out it warns
+ * and leaks their slabs on purpose.  Either way, no callback of the cache
+ * is left registered over memory that is about to be freed.
  *
  * Locking
  * -------
  * Lock order, outermost first:
  *
  *   shadow_cpu_cache.lock  ->  shadow_cache.depot_lock
- *   shadow_cache.slab_lock          (a leaf: taken alone)
+ *   shadow_cache.slab_lock          (a leaf: taken alone; it also guards
+ *                                    each CPU's own slab, cpu->slab)
  *
- * A CPU cache lock is held only for magazine operations and depot trades;
- * depot_lock only for list operations; slab_lock only for slab-layer
- * bookkeeping.  No lock is held across a page allocation, a constructor or
- * a destructor, so the shrinker may run from any allocation in this file
- * without meeting a lock its caller holds.  All three are spinlocks taken
- * from process context only (free does not sleep, so it could be called
- * with preemption off).  Statistics that change outside these locks are
- * atomics.
+ * A CPU cache lock is held only for magazine operations, depot trades and
+ * the alloc/free counters; depot_lock only for list operations and the
+ * working-set marks; slab_lock only for slab-layer bookkeeping, at most
+ * SHADOW_REAP_BATCH slabs at a time.  No lock is held across a page
+ * allocation, a constructor, a destructor or a cond_resched(), so the
+ * shrinker may run from any allocation in this file without meeting a lock
+ * its caller holds.  All three are spinlock_t, taken from process context
+ * only.  Free takes no other lock and allocates only with GFP_NOWAIT; with
+ * RETAIN_PARTIAL it may release a slab, whose destructors do not block
+ * either, and it never calls cond_resched(): it does not block outside
+ * PREEMPT_RT, where it may therefore be called with preemption disabled;
+ * on PREEMPT_RT a spinlock_t is a sleeping lock, so free (like every other
+ * entry point) must be called from a context that may sleep.  Statistics
+ * that change outside these locks are atomics.
  *
  * CPU hotplug: a CPU's magazines are drained by a CPUHP_BP_PREPARE_DYN
  * teardown callback, which runs on a surviving CPU after the dead CPU has
  * stopped: its objects go back to the slab layer, its magazines to the
- * depot.
+ * depot, its own slab (NO_MAGAZINES) to the lists.  Its alloc/free
+ * counters stay: they count objects, not places.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -70,6 +124,7 @@
 #include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
@@ -86,6 +141,33 @@
 #define SHADOW_MAX_OBJS_PER_SLAB	64
 #define SHADOW_MIN_OBJS_PER_SLAB	8
 #define SHADOW_MAX_SLAB_ORDER		3
+/* Free slabs detached per slab_lock hold: bounds the hold on a purge. */
+#define SHADOW_REAP_BATCH		64
+
+/*
+ * The depot's working-set interval, as illumos kmem_reap_interval: how
+ * often the timer recomputes what reaping may take.  Read when the timer
+ * is armed, so a change applies from each cache's next interval.
+ */
+#define SHADOW_WS_INTERVAL_MIN_MS	100
+#define SHADOW_WS_INTERVAL_MAX_MS	3600000
+static unsigned int shadow_ws_interval_ms = 15000;
+
+static int shadow_ws_interval_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, SHADOW_WS_INTERVAL_MIN_MS,
+				     SHADOW_WS_INTERVAL_MAX_MS);
+}
+
+static const struct kernel_param_ops shadow_ws_interval_ops = {
+	.set = shadow_ws_interval_set,
+	.get = param_get_uint,
+};
+module_param_cb(depot_ws_interval_ms, &shadow_ws_interval_ops,
+		&shadow_ws_interval_ms, 0644);
+MODULE_PARM_DESC(depot_ws_interval_ms,
+		 "Interval of the depot working-set update, in ms (100..3600000, default 15000)");
 
 struct shadow_slab {
 	union {
@@ -95,6 +177,7 @@ struct shadow_slab {
 	struct shadow_cache *cache;
 	unsigned int inuse;		/* objects out of the slab layer */
 	unsigned int nr_free;		/* entries in free_idx[] */
+	bool frozen;			/* a CPU's own slab: on no list */
 #ifdef CONFIG_SHADOWSLAB_DEBUG
 	unsigned long free_map;		/* bit i: object i is free */
 #endif
@@ -119,8 +202,12 @@ struct shadow_cpu_cache {
 	spinlock_t lock;
 	struct shadow_mag *loaded;	/* NULL, or any number of rounds */
 	struct shadow_mag *prev;	/* NULL, full or empty */
+	struct shadow_slab *slab;	/* NO_MAGAZINES: slab_lock */
 	u64 hits;
 	u64 misses;
+	/* Objects alloc handed out and free took back here; only they count. */
+	unsigned long allocs;
+	unsigned long frees;
 };
 
 struct shadow_cache {
@@ -132,6 +219,7 @@ struct shadow_cache {
 	unsigned int slab_order;
 	unsigned int magazine_size;
 	unsigned int flags;
+	unsigned int min_partial;	/* RETAIN_PARTIAL */
 	unsigned long obj_percpu_bytes;
 	shadow_ctor_t ctor;
 	shadow_dtor_t dtor;
@@ -143,12 +231,15 @@ struct shadow_cache {
 	struct shadow_maglist depot_full;
 	struct shadow_maglist depot_empty;
 	u64 depot_contention;
+	u64 depot_ws_updates;
+	struct delayed_work ws_work;	/* the working-set timer */
 
 	spinlock_t slab_lock;
 	struct list_head partial[SHADOW_MAX_OBJS_PER_SLAB];	/* by inuse */
 	DECLARE_BITMAP(partial_map, SHADOW_MAX_OBJS_PER_SLAB);
 	struct list_head free_slabs;
 	unsigned long nr_free_slabs;
+	unsigned long nr_partial_slabs;
 	unsigned long nr_slabs;
 	unsigned long slab_objs_out;	/* objects out of the slab layer */
 	u64 slabs_released;
@@ -290,10 +381,16 @@ static void shadow_dtor_workfn(struct work_struct *work)
 		shadow_slab_destroy(cache, slab);
 		atomic_long_sub(cache->objs_per_slab,
 				&cache->dtor_pending_objs);
+		/* A work item may sleep; the list is ours alone. */
+		cond_resched();
 	}
 }
 
-/* Destroy slabs detached from the cache, here or on the workqueue. */
+/*
+ * Destroy slabs detached from the cache, here or on the workqueue.  From
+ * process context (shrink, the shrinker in reclaim, destroy), with no lock
+ * held: the slabs are on the caller's private list.
+ */
 static void shadow_slabs_release(struct shadow_cache *cache,
 				 struct list_head *slabs)
 {
@@ -307,6 +404,8 @@ static void shadow_slabs_release(struct shadow_cache *cache,
 			llist_add(&slab->dtor_node, &cache->dtor_pending);
 		} else {
 			shadow_slab_destroy(cache, slab);
+			/* objs_per_slab destructors; no lock held here. */
+			cond_resched();
 		}
 	}
 	if (cache->flags & SHADOW_CACHE_DEFERRED_DTOR)
@@ -326,6 +425,7 @@ static void shadow_slab_place(struct shadow_cache *cache,
 	} else if (inuse < cache->objs_per_slab) {
 		list_add(&slab->link, &cache->partial[inuse]);
 		__set_bit(inuse, cache->partial_map);
+		cache->nr_partial_slabs++;
 	} else {
 		INIT_LIST_HEAD(&slab->link);	/* full slabs sit on no list */
 	}
@@ -338,11 +438,51 @@ static void shadow_slab_unplace(struct shadow_cache *cache,
 
 	lockdep_assert_held(&cache->slab_lock);
 	list_del_init(&slab->link);
-	if (inuse == 0)
+	if (inuse == 0) {
 		cache->nr_free_slabs--;
-	else if (inuse < cache->objs_per_slab &&
-		 list_empty(&cache->partial[inuse]))
-		__clear_bit(inuse, cache->partial_map);
+	} else if (inuse < cache->objs_per_slab) {
+		cache->nr_partial_slabs--;
+		if (list_empty(&cache->partial[inuse]))
+			__clear_bit(inuse, cache->partial_map);
+	}
+}
+
+/*
+ * Put @slab, on no list, where it belongs; or, if the retention policy
+ * says an empty slab goes, detach it from the cache and return true: the
+ * caller releases it once slab_lock is dropped.
+ */
+static bool shadow_slab_settle(struct shadow_cache *cache,
+			       struct shadow_slab *slab)
+{
+	lockdep_assert_held(&cache->slab_lock);
+	if (!slab->inuse && cache->flags & SHADOW_CACHE_RETAIN_PARTIAL &&
+	    cache->nr_partial_slabs + cache->nr_free_slabs >=
+	    cache->min_partial) {
+		cache->nr_slabs--;
+		cache->slabs_released++;
+		return true;
+	}
+	shadow_slab_place(cache, slab);
+	return false;
+}
+
+/*
+ * Release one slab that shadow_slab_settle() detached: destroy it here, or
+ * hand it to the workqueue.  From the free path and a CPU drain, so no
+ * cond_resched(): free does not block (see the locking notes above).
+ */
+static void shadow_slab_release(struct shadow_cache *cache,
+				struct shadow_slab *slab)
+{
+	if (cache->flags & SHADOW_CACHE_DEFERRED_DTOR) {
+		atomic_long_add(cache->objs_per_slab,
+				&cache->dtor_pending_objs);
+		llist_add(&slab->dtor_node, &cache->dtor_pending);
+		queue_work(shadow_dtor_wq, &cache->dtor_work);
+	} else {
+		shadow_slab_destroy(cache, slab);
+	}
 }
 
 /* The fullest partial slab, else a free one, else NULL. */
@@ -359,21 +499,31 @@ static struct shadow_slab *shadow_slab_pick(struct shadow_cache *cache)
 					struct shadow_slab, link);
 }
 
-static void *shadow_slab_take(struct shadow_cache *cache,
-			      struct shadow_slab *slab)
+/* Hand out one of @slab's free objects; the caller keeps the lists. */
+static void *shadow_slab_pop(struct shadow_cache *cache,
+			     struct shadow_slab *slab)
 {
 	unsigned int idx;
 
 	lockdep_assert_held(&cache->slab_lock);
-	shadow_slab_unplace(cache, slab);
 	idx = slab->free_idx[--slab->nr_free];
 #ifdef CONFIG_SHADOWSLAB_DEBUG
 	__clear_bit(idx, &slab->free_map);
 #endif
 	slab->inuse++;
 	cache->slab_objs_out++;
-	shadow_slab_place(cache, slab);
 	return shadow_slab_obj(cache, slab, idx);
+}
+
+static void *shadow_slab_take(struct shadow_cache *cache,
+			      struct shadow_slab *slab)
+{
+	void *obj;
+
+	shadow_slab_unplace(cache, slab);
+	obj = shadow_slab_pop(cache, slab);
+	shadow_slab_place(cache, slab);
+	return obj;
 }
 
 static void *shadow_slab_alloc(struct shadow_cache *cache, gfp_t gfp)
@@ -422,52 +572,130 @@ static bool shadow_slab_check_free(struct shadow_cache *cache,
 	return true;
 }
 
-static void shadow_slab_free(struct shadow_cache *cache, void *obj)
+/*
+ * Give @obj back to its slab; false if the debug checks refused it.  A
+ * CPU's own slab stays where it is; any other goes where it now belongs,
+ * or, empty, is released here if the retention policy says so
+ * (destructors run in the caller's context).
+ */
+static bool shadow_slab_free(struct shadow_cache *cache, void *obj)
 {
 	struct shadow_slab *slab = shadow_obj_slab(obj);
 	unsigned int idx = shadow_obj_index(cache, slab, obj);
+	bool release = false;
 
 	spin_lock(&cache->slab_lock);
 	if (!shadow_slab_check_free(cache, slab, obj)) {
 		spin_unlock(&cache->slab_lock);
-		return;
+		return false;
 	}
-	shadow_slab_unplace(cache, slab);
+	if (!slab->frozen)
+		shadow_slab_unplace(cache, slab);
 	slab->free_idx[slab->nr_free++] = idx;
 #ifdef CONFIG_SHADOWSLAB_DEBUG
 	__set_bit(idx, &slab->free_map);
 #endif
 	slab->inuse--;
 	cache->slab_objs_out--;
-	shadow_slab_place(cache, slab);
+	if (!slab->frozen)
+		release = shadow_slab_settle(cache, slab);
 	spin_unlock(&cache->slab_lock);
+	if (release)
+		shadow_slab_release(cache, slab);
+	return true;
 }
 
 /*
- * Release free slabs until at least @max_objs objects went with them:
- * detach them under the lock, destroy them outside it.  Returns the
- * number of slabs released.
+ * @cc's own slab goes back to the lists (SLUB's deactivate_slab()), or is
+ * detached for release; returns the slab to release, or NULL.
+ */
+static struct shadow_slab *shadow_slab_unfreeze(struct shadow_cache *cache,
+						struct shadow_cpu_cache *cc)
+{
+	struct shadow_slab *slab = cc->slab;
+
+	lockdep_assert_held(&cache->slab_lock);
+	cc->slab = NULL;
+	if (!slab)
+		return NULL;
+	slab->frozen = false;
+	return shadow_slab_settle(cache, slab) ? slab : NULL;
+}
+
+/*
+ * NO_MAGAZINES: allocate from this CPU's own slab; when it is used up,
+ * make the fullest partial slab (else a free one, else a new one) this
+ * CPU's own, as SLUB's ___slab_alloc() does with its cpu slab.
+ */
+static void *shadow_slab_alloc_cpu(struct shadow_cache *cache, gfp_t gfp)
+{
+	/* As in shadow_cache_alloc(): another CPU's is correct, if not local. */
+	struct shadow_cpu_cache *cc = raw_cpu_ptr(cache->cpu);
+	struct shadow_slab *slab;
+	void *obj;
+
+	spin_lock(&cache->slab_lock);
+	while (!cc->slab || !cc->slab->nr_free) {
+		/* A used-up slab is full: it is never released here. */
+		WARN_ON_ONCE(shadow_slab_unfreeze(cache, cc));
+		slab = shadow_slab_pick(cache);
+		if (slab) {
+			shadow_slab_unplace(cache, slab);
+			slab->frozen = true;
+			cc->slab = slab;
+			break;
+		}
+		spin_unlock(&cache->slab_lock);
+		slab = shadow_slab_create(cache, gfp);
+		if (!slab)
+			return NULL;
+		spin_lock(&cache->slab_lock);
+		cache->nr_slabs++;
+		shadow_slab_place(cache, slab);
+	}
+	obj = shadow_slab_pop(cache, cc->slab);
+	spin_unlock(&cache->slab_lock);
+	return obj;
+}
+
+/*
+ * Release free slabs until at least @max_objs objects went with them, or
+ * every slab that was free when the call began: detach them under the
+ * lock, SHADOW_REAP_BATCH at a time, and destroy each batch outside it.
+ * Returns the number of slabs released.
  */
 static unsigned long shadow_slabs_reap(struct shadow_cache *cache,
 				       unsigned long max_objs)
 {
-	struct shadow_slab *slab, *next;
+	unsigned long want = max_objs / cache->objs_per_slab +
+			     !!(max_objs % cache->objs_per_slab);
+	struct shadow_slab *slab;
 	unsigned long slabs = 0;
+	unsigned int batch;
 	LIST_HEAD(release);
 
-	spin_lock(&cache->slab_lock);
-	list_for_each_entry_safe(slab, next, &cache->free_slabs, link) {
-		if (slabs * cache->objs_per_slab >= max_objs)
+	want = min(want, READ_ONCE(cache->nr_free_slabs));
+	while (slabs < want) {
+		batch = 0;
+		spin_lock(&cache->slab_lock);
+		while (slabs < want && batch < SHADOW_REAP_BATCH) {
+			slab = list_first_entry_or_null(&cache->free_slabs,
+							struct shadow_slab,
+							link);
+			if (!slab)
+				break;
+			shadow_slab_unplace(cache, slab);
+			list_add(&slab->link, &release);
+			cache->nr_slabs--;
+			cache->slabs_released++;
+			slabs++;
+			batch++;
+		}
+		spin_unlock(&cache->slab_lock);
+		if (!batch)
 			break;
-		shadow_slab_unplace(cache, slab);
-		list_add(&slab->link, &release);
-		cache->nr_slabs--;
-		cache->slabs_released++;
-		slabs++;
+		shadow_slabs_release(cache, &release);
 	}
-	spin_unlock(&cache->slab_lock);
-
-	shadow_slabs_release(cache, &release);
 	return slabs;
 }
 
@@ -552,7 +780,10 @@ static struct shadow_mag *shadow_depot_exchange(struct shadow_cache *cache,
 	return mag;
 }
 
-/* The working set: what was not needed since the last update may go. */
+/*
+ * The working set: what was not needed since the last update may go.
+ * Called by the working-set timer, and by an explicit SHRINK.
+ */
 static void shadow_depot_ws_update(struct shadow_cache *cache)
 {
 	lockdep_assert_held(&cache->depot_lock);
@@ -560,11 +791,32 @@ static void shadow_depot_ws_update(struct shadow_cache *cache)
 	cache->depot_full.min = cache->depot_full.total;
 	cache->depot_empty.reaplimit = cache->depot_empty.min;
 	cache->depot_empty.min = cache->depot_empty.total;
+	cache->depot_ws_updates++;
+}
+
+static void shadow_ws_schedule(struct shadow_cache *cache)
+{
+	queue_delayed_work(system_unbound_wq, &cache->ws_work,
+			   msecs_to_jiffies(READ_ONCE(shadow_ws_interval_ms)));
+}
+
+/* The working-set timer: update, and come back after the interval. */
+static void shadow_ws_workfn(struct work_struct *work)
+{
+	struct shadow_cache *cache = container_of(to_delayed_work(work),
+						  struct shadow_cache,
+						  ws_work);
+
+	shadow_depot_lock(cache);
+	shadow_depot_ws_update(cache);
+	spin_unlock(&cache->depot_lock);
+	shadow_ws_schedule(cache);
 }
 
 /*
  * Free up to @limit magazines from @ml: a full magazine's rounds go back
- * to the slab layer first.  All = ULONG_MAX.
+ * to the slab layer first.  All = ULONG_MAX.  From process context (shrink,
+ * the shrinker, destroy), with no lock held between magazines.
  */
 static void shadow_depot_reap(struct shadow_cache *cache,
 			      struct shadow_maglist *ml, unsigned long limit)
@@ -580,17 +832,22 @@ static void shadow_depot_reap(struct shadow_cache *cache,
 		if (!mag)
 			break;
 		shadow_mag_destroy(cache, mag);
+		/* Up to magazine_size slab frees; depot_lock is dropped. */
+		cond_resched();
 	}
 }
 
+/*
+ * Free what the last working-set update found unused and has stayed
+ * unused since: MIN(reaplimit, min), as kmem_depot_ws_reap().
+ */
 static void shadow_depot_ws_reap(struct shadow_cache *cache)
 {
 	unsigned long full, empty;
 
 	shadow_depot_lock(cache);
-	shadow_depot_ws_update(cache);
-	full = cache->depot_full.reaplimit;
-	empty = cache->depot_empty.reaplimit;
+	full = min(cache->depot_full.reaplimit, cache->depot_full.min);
+	empty = min(cache->depot_empty.reaplimit, cache->depot_empty.min);
 	spin_unlock(&cache->depot_lock);
 
 	shadow_depot_reap(cache, &cache->depot_full, full);
@@ -599,13 +856,21 @@ static void shadow_depot_ws_reap(struct shadow_cache *cache)
 
 /*
  * Empty @cpu's magazines: full and empty ones go to the depot, a partly
- * loaded one gives its rounds back to the slab layer.
+ * loaded one gives its rounds back to the slab layer.  Its own slab
+ * (NO_MAGAZINES) goes back to the lists.
  */
 static void shadow_cpu_drain(struct shadow_cache *cache, unsigned int cpu)
 {
 	struct shadow_cpu_cache *cc = per_cpu_ptr(cache->cpu, cpu);
+	struct shadow_slab *release;
 	struct shadow_mag *mags[2];
 	unsigned int i;
+
+	spin_lock(&cache->slab_lock);
+	release = shadow_slab_unfreeze(cache, cc);
+	spin_unlock(&cache->slab_lock);
+	if (release)
+		shadow_slab_release(cache, release);
 
 	spin_lock(&cc->lock);
 	mags[0] = cc->loaded;
@@ -630,6 +895,17 @@ static void shadow_cpu_drain(struct shadow_cache *cache, unsigned int cpu)
 
 /* ------------------------------------------------------------------- API */
 
+/*
+ * Count an object in or out on @cc: the slow paths, which reach the slab
+ * layer after dropping the CPU cache lock, take it again for this.
+ */
+static void shadow_cpu_count(struct shadow_cpu_cache *cc, unsigned long *what)
+{
+	spin_lock(&cc->lock);
+	(*what)++;
+	spin_unlock(&cc->lock);
+}
+
 void *shadow_cache_alloc(struct shadow_cache *cache, gfp_t gfp)
 {
 	struct shadow_cpu_cache *cc;
@@ -642,11 +918,19 @@ void *shadow_cache_alloc(struct shadow_cache *cache, gfp_t gfp)
 	 * not local (illumos kmem_cache_alloc does the same).
 	 */
 	cc = raw_cpu_ptr(cache->cpu);
+	if (cache->flags & SHADOW_CACHE_NO_MAGAZINES) {
+		/* No magazines, but the objects out are counted the same. */
+		obj = shadow_slab_alloc_cpu(cache, gfp);
+		if (obj)
+			shadow_cpu_count(cc, &cc->allocs);
+		return obj;
+	}
 	spin_lock(&cc->lock);
 	for (;;) {
 		if (cc->loaded && cc->loaded->rounds) {
 			obj = cc->loaded->objs[--cc->loaded->rounds];
 			cc->hits++;
+			cc->allocs++;
 			spin_unlock(&cc->lock);
 			return obj;
 		}
@@ -660,7 +944,10 @@ void *shadow_cache_alloc(struct shadow_cache *cache, gfp_t gfp)
 	cc->misses++;
 	spin_unlock(&cc->lock);
 
-	return shadow_slab_alloc(cache, gfp);
+	obj = shadow_slab_alloc(cache, gfp);
+	if (obj)
+		shadow_cpu_count(cc, &cc->allocs);
+	return obj;
 }
 
 static bool shadow_mag_check_free(struct shadow_cache *cache,
@@ -684,6 +971,12 @@ void shadow_cache_free(struct shadow_cache *cache, void *obj)
 	struct shadow_cpu_cache *cc;
 	struct shadow_mag *empty;
 
+	if (cache->flags & SHADOW_CACHE_NO_MAGAZINES) {
+		cc = raw_cpu_ptr(cache->cpu);
+		if (shadow_slab_free(cache, obj))
+			shadow_cpu_count(cc, &cc->frees);
+		return;
+	}
 retry:
 	cc = raw_cpu_ptr(cache->cpu);
 	spin_lock(&cc->lock);
@@ -694,6 +987,7 @@ retry:
 	for (;;) {
 		if (cc->loaded && cc->loaded->rounds < cache->magazine_size) {
 			cc->loaded->objs[cc->loaded->rounds++] = obj;
+			cc->frees++;
 			spin_unlock(&cc->lock);
 			return;
 		}
@@ -707,8 +1001,9 @@ retry:
 	spin_unlock(&cc->lock);
 
 	/*
-	 * No empty magazine anywhere: make one without sleeping (free must
-	 * not sleep), or give the object straight back to its slab.
+	 * No empty magazine anywhere: make one without blocking (free does
+	 * not block, see the locking notes above), or give the object
+	 * straight back to its slab.
 	 */
 	empty = shadow_mag_alloc(cache, GFP_NOWAIT | __GFP_NOWARN);
 	if (empty) {
@@ -717,21 +1012,36 @@ retry:
 		spin_unlock(&cache->depot_lock);
 		goto retry;
 	}
-	shadow_slab_free(cache, obj);
+	if (shadow_slab_free(cache, obj))
+		shadow_cpu_count(cc, &cc->frees);
+}
+
+/* Every CPU's magazines and the whole depot back to the slab layer. */
+static void shadow_cache_drain_all(struct shadow_cache *cache)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		shadow_cpu_drain(cache, cpu);
+		/* Up to two magazines of slab frees; no lock held here. */
+		cond_resched();
+	}
+	shadow_depot_reap(cache, &cache->depot_full, ULONG_MAX);
+	shadow_depot_reap(cache, &cache->depot_empty, ULONG_MAX);
 }
 
 void shadow_cache_shrink(struct shadow_cache *cache, bool purge,
 			 struct shadow_shrink_result *result)
 {
 	unsigned long slabs;
-	unsigned int cpu;
 
 	if (purge) {
-		for_each_possible_cpu(cpu)
-			shadow_cpu_drain(cache, cpu);
-		shadow_depot_reap(cache, &cache->depot_full, ULONG_MAX);
-		shadow_depot_reap(cache, &cache->depot_empty, ULONG_MAX);
+		shadow_cache_drain_all(cache);
 	} else {
+		/* An explicit shrink closes the working-set interval itself. */
+		shadow_depot_lock(cache);
+		shadow_depot_ws_update(cache);
+		spin_unlock(&cache->depot_lock);
 		shadow_depot_ws_reap(cache);
 	}
 	slabs = shadow_slabs_reap(cache, ULONG_MAX);
@@ -755,11 +1065,12 @@ static unsigned long shadow_shrink_count(struct shrinker *shrinker,
 }
 
 /*
- * Give back what the depot kept beyond its working set and the free slabs;
- * if that falls short of what reclaim asked for, memory pressure beats the
- * working set: the rest of the depot's full magazines go back to their
- * slabs too, and the slabs that empties are released.  Everything counted
- * by shadow_shrink_count() can thus be released by one scan.
+ * Give back what the depot kept beyond its working set (as the timer last
+ * computed it: a scan does not recompute it) and the free slabs; if that
+ * falls short of what reclaim asked for, memory pressure beats the working
+ * set: the rest of the depot's full magazines go back to their slabs too,
+ * and the slabs that empties are released.  Everything counted by
+ * shadow_shrink_count() can thus be released by one scan.
  */
 static unsigned long shadow_shrink_scan(struct shrinker *shrinker,
 					struct shrink_control *sc)
@@ -798,6 +1109,7 @@ struct shadow_cpu_totals {
 	u64 rounds;			/* objects in CPU magazines */
 	u64 hits;
 	u64 misses;
+	long out;			/* the sum of allocs - frees */
 };
 
 static void shadow_cpu_sum(struct shadow_cache *cache,
@@ -816,23 +1128,24 @@ static void shadow_cpu_sum(struct shadow_cache *cache,
 			sum->rounds += cc->prev->rounds;
 		sum->hits += cc->hits;
 		sum->misses += cc->misses;
+		/* Modulo 2^BITS_PER_LONG: one CPU's frees may exceed its allocs. */
+		sum->out += cc->allocs - cc->frees;
 		spin_unlock(&cc->lock);
 	}
 }
 
-/* Objects handed out and not given back; exact when quiescent. */
-static unsigned long shadow_cache_outstanding(struct shadow_cache *cache)
+/*
+ * Objects handed out and not given back: exact whenever no alloc or free
+ * is in progress, whatever drains, reaping or the shrinker do meanwhile
+ * (see "Objects out, and destroy" above).  Negative only if more objects
+ * were freed than allocated: a caller's double free.
+ */
+static long shadow_cache_outstanding(struct shadow_cache *cache)
 {
 	struct shadow_cpu_totals cpus;
-	u64 cached;
 
 	shadow_cpu_sum(cache, &cpus);
-	cached = cpus.rounds;
-
-	spin_lock(&cache->depot_lock);
-	cached += (u64)cache->depot_full.total * cache->magazine_size;
-	spin_unlock(&cache->depot_lock);
-	return READ_ONCE(cache->slab_objs_out) - cached;
+	return cpus.out;
 }
 
 void shadow_cache_get_stats(struct shadow_cache *cache,
@@ -848,6 +1161,7 @@ void shadow_cache_get_stats(struct shadow_cache *cache,
 	st->depot_full_magazines = cache->depot_full.total;
 	st->depot_empty_magazines = cache->depot_empty.total;
 	st->depot_contention = cache->depot_contention;
+	st->depot_ws_updates = cache->depot_ws_updates;
 	spin_unlock(&cache->depot_lock);
 	st->objs_in_depot = st->depot_full_magazines * cache->magazine_size;
 
@@ -872,9 +1186,8 @@ void shadow_cache_get_stats(struct shadow_cache *cache,
 	st->dtor_calls = atomic64_read(&cache->dtor_calls);
 	st->slabs_allocated = atomic64_read(&cache->slabs_allocated);
 	st->objs_in_magazines = cpus.rounds;
-	/* Sampled lock by lock: exact only while the cache is quiescent. */
-	st->objs_in_use = max_t(s64, 0, (s64)slab_objs_out - cpus.rounds -
-				st->objs_in_depot);
+	/* Exact while no alloc or free runs; the rest is sampled lock by lock. */
+	st->objs_in_use = max(0L, cpus.out);
 	st->magazine_hits = cpus.hits;
 	st->magazine_misses = cpus.misses;
 	st->shrinker_scans = atomic64_read(&cache->shrinker_scans);
@@ -924,6 +1237,7 @@ static int shadow_cache_debugfs_show(struct seq_file *m, void *unused)
 	seq_printf(m, "shrinker_released   %llu\n",
 		   st.shrinker_objects_released);
 	seq_printf(m, "dtor_pending        %llu\n", st.deferred_dtor_pending);
+	seq_printf(m, "depot_ws_updates    %llu\n", st.depot_ws_updates);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(shadow_cache_debugfs);
@@ -965,7 +1279,7 @@ struct shadow_cache *shadow_cache_create(const struct shadow_cache_args *args)
 	if (!args->ctor || !args->dtor || !args->size ||
 	    !is_power_of_2(align) || align > PAGE_SIZE ||
 	    args->magazine_size > SHADOW_CACHE_MAX_MAGAZINE ||
-	    args->flags & ~SHADOW_CACHE_DEFERRED_DTOR)
+	    args->flags & ~SHADOW_CACHE_FLAGS_ALL)
 		return ERR_PTR(-EINVAL);
 
 	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
@@ -977,6 +1291,7 @@ struct shadow_cache *shadow_cache_create(const struct shadow_cache_args *args)
 	cache->magazine_size = args->magazine_size ?:
 			       SHADOW_CACHE_DEFAULT_MAGAZINE;
 	cache->flags = args->flags;
+	cache->min_partial = args->min_partial;
 	cache->obj_percpu_bytes = args->obj_percpu_bytes;
 	cache->ctor = args->ctor;
 	cache->dtor = args->dtor;
@@ -994,6 +1309,7 @@ struct shadow_cache *shadow_cache_create(const struct shadow_cache_args *args)
 	INIT_LIST_HEAD(&cache->free_slabs);
 	init_llist_head(&cache->dtor_pending);
 	INIT_WORK(&cache->dtor_work, shadow_dtor_workfn);
+	INIT_DELAYED_WORK(&cache->ws_work, shadow_ws_workfn);
 
 	err = -ENOMEM;
 	cache->cpu = alloc_percpu(struct shadow_cpu_cache);
@@ -1018,6 +1334,7 @@ struct shadow_cache *shadow_cache_create(const struct shadow_cache_args *args)
 	cache->debugfs = debugfs_create_file(cache->name, 0400,
 					     shadow_debugfs_caches, cache,
 					     &shadow_cache_debugfs_fops);
+	shadow_ws_schedule(cache);
 	return cache;
 
 err_cpuhp:
@@ -1030,40 +1347,85 @@ err_free:
 	return ERR_PTR(err);
 }
 
-int shadow_cache_destroy(struct shadow_cache *cache,
-			 struct shadowslab_cache_stats *final)
+/*
+ * Stop everything that could move objects or call into the cache behind
+ * its owner's back: the debugfs reader, the shrinker, the CPU-dead drain
+ * and the working-set timer, each unregistration waiting for a call in
+ * flight; then the deferred destructors already queued.  The shrinker goes
+ * before the destructor work, as it is what queues more of it.
+ */
+static void shadow_cache_stop(struct shadow_cache *cache)
 {
-	unsigned long outstanding = shadow_cache_outstanding(cache);
-
-	if (outstanding) {
-		pr_warn("cache %s: destroy refused, %lu objects outstanding\n",
-			cache->name, outstanding);
-		return -EBUSY;
-	}
-
-	/* Nothing may find the cache any more, then release everything. */
 	debugfs_remove(cache->debugfs);
 	shadow_shrinker_destroy(cache->shrinker);
 	cpuhp_state_remove_instance_nocalls(shadow_cpuhp_state,
 					    &cache->cpuhp_node);
-	shadow_cache_shrink(cache, true, NULL);
+	cancel_delayed_work_sync(&cache->ws_work);
+	flush_work(&cache->dtor_work);
+}
+
+/*
+ * The end of a cache, once nothing can reach it but its owner: stop the
+ * movers, count, release every slab that holds no object out, and free
+ * the cache.  Slabs with objects still out (@out is then not 0, a bug of
+ * the owner) cannot be released: their objects' destructors would run
+ * under whoever still uses them.  They are leaked on purpose, after a
+ * warning, and nothing registered is left to reach them or the cache.
+ */
+static void shadow_cache_shutdown(struct shadow_cache *cache,
+				  struct shadowslab_cache_stats *final)
+{
+	long out;
+
+	shadow_cache_stop(cache);
+	out = shadow_cache_outstanding(cache);
+	shadow_cache_drain_all(cache);
+	shadow_slabs_reap(cache, ULONG_MAX);
 	flush_work(&cache->dtor_work);
 
-	WARN(cache->nr_slabs, "cache %s: %lu slabs left at destroy\n",
-	     cache->name, cache->nr_slabs);
-	WARN(atomic64_read(&cache->dtor_calls) !=
-	     atomic64_read(&cache->ctor_calls) -
-	     atomic64_read(&cache->ctor_failures),
-	     "cache %s: %lld constructed, %lld destroyed\n", cache->name,
-	     atomic64_read(&cache->ctor_calls) -
-	     atomic64_read(&cache->ctor_failures),
-	     atomic64_read(&cache->dtor_calls));
-
+	if (out || cache->nr_slabs) {
+		WARN_ONCE(1, "shadowslab: a cache was torn down with objects out\n");
+		pr_err("cache %s: %ld objects still out at teardown: leaking %lu slabs\n",
+		       cache->name, out, cache->nr_slabs);
+	} else {
+		WARN(atomic64_read(&cache->dtor_calls) !=
+		     atomic64_read(&cache->ctor_calls) -
+		     atomic64_read(&cache->ctor_failures),
+		     "cache %s: %lld constructed, %lld destroyed\n",
+		     cache->name,
+		     atomic64_read(&cache->ctor_calls) -
+		     atomic64_read(&cache->ctor_failures),
+		     atomic64_read(&cache->dtor_calls));
+	}
 	if (final)
 		shadow_cache_get_stats(cache, final);
 	free_percpu(cache->cpu);
 	kfree(cache);
+}
+
+int shadow_cache_destroy(struct shadow_cache *cache,
+			 struct shadowslab_cache_stats *final)
+{
+	long out = shadow_cache_outstanding(cache);
+
+	/*
+	 * Count before stopping anything: the count does not depend on
+	 * what the movers do, so a refusal leaves the cache exactly as it
+	 * was, and nothing has to be registered again (which could fail:
+	 * registering a shrinker allocates).  From here on nothing fails.
+	 */
+	if (out) {
+		pr_warn_ratelimited("cache %s: destroy refused, %ld objects out\n",
+				    cache->name, out);
+		return -EBUSY;
+	}
+	shadow_cache_shutdown(cache, final);
 	return 0;
+}
+
+void shadow_cache_teardown(struct shadow_cache *cache)
+{
+	shadow_cache_shutdown(cache, NULL);
 }
 
 /* --------------------------------------------------------------- module */

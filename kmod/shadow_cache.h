@@ -11,7 +11,8 @@
  * caller must leave whatever the constructor set up (percpu pointers,
  * registered counters) in place.  Constructors run when a slab is
  * populated; destructors run when a slab is released by shrink, by the
- * shrinker under memory pressure, or by destroy.
+ * shrinker under memory pressure, by destroy, or (SHADOW_CACHE_RETAIN_PARTIAL)
+ * on the free path, in the context of shadow_cache_free().
  *
  * The constructor
  *   int ctor(void *obj, void *priv, gfp_t gfp)
@@ -31,11 +32,16 @@
  * that is also held around a GFP_KERNEL allocation is reported as a
  * reclaim deadlock; and outside PREEMPT_RT they run with preemption off,
  * so CONFIG_DEBUG_ATOMIC_SLEEP reports a sleeping lock or allocation.
+ * (On PREEMPT_RT a spinlock_t, pcpu_lock included, is a sleeping lock, so
+ * there "must not sleep" means: no lock but such leaf spinlocks.)
  * With SHADOW_CACHE_DEFERRED_DTOR, released slabs are handed to a
  * WQ_MEM_RECLAIM workqueue and destroyed there, not in the caller.
  *
- * Context: alloc, free, shrink and destroy are for process context.  free
- * never sleeps.  destroy must not race with alloc or free on that cache.
+ * Context: every entry point is for process context.  free does not
+ * block outside PREEMPT_RT (it takes only spinlock_t locks and allocates
+ * only with GFP_NOWAIT), so there it may be called with preemption off;
+ * on PREEMPT_RT its locks sleep, and it may not.  destroy and teardown
+ * must not race with alloc or free on that cache, as kmem_cache_destroy().
  */
 #ifndef _SHADOWSLAB_SHADOW_CACHE_H
 #define _SHADOWSLAB_SHADOW_CACHE_H
@@ -51,6 +57,13 @@ typedef void (*shadow_dtor_t)(void *obj, void *priv);
 
 /* shadow_cache_args.flags */
 #define SHADOW_CACHE_DEFERRED_DTOR	BIT(0)
+/* Release an empty slab on the free path beyond min_partial (SLUB). */
+#define SHADOW_CACHE_RETAIN_PARTIAL	BIT(1)
+/* No magazine layer: per-CPU slabs, as SLUB without percpu sheaves. */
+#define SHADOW_CACHE_NO_MAGAZINES	BIT(2)
+#define SHADOW_CACHE_FLAGS_ALL		(SHADOW_CACHE_DEFERRED_DTOR | \
+					 SHADOW_CACHE_RETAIN_PARTIAL | \
+					 SHADOW_CACHE_NO_MAGAZINES)
 
 #define SHADOW_CACHE_DEFAULT_MAGAZINE	15
 #define SHADOW_CACHE_MAX_MAGAZINE	255
@@ -64,6 +77,7 @@ struct shadow_cache_args {
 	void *priv;			/* passed to ctor and dtor */
 	unsigned int flags;		/* SHADOW_CACHE_* */
 	unsigned int magazine_size;	/* 0 = SHADOW_CACHE_DEFAULT_MAGAZINE */
+	unsigned int min_partial;	/* RETAIN_PARTIAL: slabs kept */
 	/* Percpu bytes (all CPUs) a constructed object owns; for stats. */
 	unsigned long obj_percpu_bytes;
 };
@@ -82,11 +96,20 @@ void shadow_cache_free(struct shadow_cache *cache, void *obj);
 void shadow_cache_shrink(struct shadow_cache *cache, bool purge,
 			 struct shadow_shrink_result *result);
 /*
- * Refuses with -EBUSY while objects are out.  Otherwise releases all, and
- * fills @final (if not NULL) with the statistics after the release.
+ * Refuses with -EBUSY, changing nothing, while objects are out (an exact
+ * count).  Otherwise unregisters everything, releases all, fills @final
+ * (if not NULL) with the statistics after the release, frees the cache,
+ * and returns 0: it cannot fail half-way.
  */
 int shadow_cache_destroy(struct shadow_cache *cache,
 			 struct shadowslab_cache_stats *final);
+/*
+ * Destroy for an owner that is going away (module unload, the end of a
+ * run): never refuses.  Objects still out are a bug of the owner: it warns
+ * once and leaks their slabs on purpose, and leaves nothing registered
+ * that could reach them, the cache, its constructor or its destructor.
+ */
+void shadow_cache_teardown(struct shadow_cache *cache);
 
 /* Fill the cache's part of @stats; the caller fills id, spec and faults. */
 void shadow_cache_get_stats(struct shadow_cache *cache,
