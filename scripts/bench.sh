@@ -3,25 +3,40 @@
 #
 # bench.sh - "make bench": the fuller measurement, as ratios within one run.
 #
-#  1. compare: percpu, ctor and slab at 1 and 2 threads, BENCH_ROUNDS
-#     rounds, in one VM with 2 vCPUs;
-#  2. sweep: the same strategies at 1 thread in VMs with 2 online CPUs and
-#     2, 8, 32 and 128 possible CPUs (QEMU maxcpus), because a percpu
+#  1. compare: every strategy (percpu, ctor, slab, cache, stash, merged,
+#     lazy) at 1 and 2 threads, BENCH_ROUNDS rounds, with shadowctl's
+#     defaults (live 1, retain partial:5, check_mm on), in one VM with
+#     2 vCPUs;
+#  2. live set and remote frees: every strategy at 2 threads with
+#     --live 64 --remote-free (each thread keeps 64 objects and hands each
+#     release to the other CPU), in the same VM;
+#  3. retention: ctor and cache at 2 threads, --live 64 --remote-free,
+#     without magazines (SLUB's CPU layer, the RFC's setting), under
+#     --retain all, partial:5 (SLUB's min_partial for mm_struct) and
+#     partial:0 (SLUB's min_partial sysfs knob at 0): whether destructors
+#     run in the timed cycles, and what they cost there;
+#  4. sweep: every strategy at 1 thread in VMs with 2 online CPUs and 2,
+#     8, 32 and 128 possible CPUs (QEMU maxcpus), because a percpu
 #     allocation zeroes, and mm_init_cid() writes, every possible CPU's copy.
 #     "ctor-no-mm_cid" is ctor with the mm-6.2 profile, which has no mm_cid:
 #     the difference between it and ctor is the mm_cid reset, the one cost
 #     a constructor cannot take off the cycle;
-#  3. tracer overhead: percpu and ctor at 2 threads, BENCH_ROUNDS rounds,
-#     once plain and once under "compare --trace" (the libbpf tracer of
-#     the percpu locks and allocations), in one VM; the ratio is plain
-#     throughput over traced throughput.
+#  5. tracer: every strategy at 2 threads, BENCH_ROUNDS rounds, once plain
+#     and once under "compare --trace" (the libbpf tracer of the percpu
+#     locks and allocations), in one VM: the tracer's overhead (plain
+#     throughput over traced) and each strategy's pcpu_alloc_mutex waits
+#     per cycle;
+#  6. the tracers' cost: percpu at 2 threads, BENCH_ROUNDS rounds, plain
+#     and under each of shadowctl's tracer (compare --trace), perf lock
+#     record -a (Debian's perf) and scripts/bpftrace/pcpu-alloc-mutex.bt,
+#     in one VM: ratios.trace_overhead_peers.{shadowctl,perf,bpftrace},
+#     plain throughput over traced.
 #
-# Results: build/bench/bench.json (schema shadowslab-bench/1: the compare
-# result, the sweep's rows, the tracer-overhead runs, and the ratios under
-# stable keys), the compare
-# table, a sweep table, and build/bench/sweep.svg (ns/cycle against
-# possible CPUs, one line per strategy).  Timings come from a TCG guest
-# on this machine: compare them as ratios, never across machines.
+# Results: build/bench/bench.json (schema shadowslab-bench/2: the compare
+# result, the live/remote rows, the retention rows, the sweep, the tracer
+# runs, the peers' runs, and the ratios under stable keys), tables on the terminal, and
+# build/bench/compare.svg and sweep.svg.  Timings come from a TCG guest on
+# this machine: compare them as ratios, never across machines.
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_DURATION seconds per run
 #              (default 1), BENCH_SWEEP (default "2 8 32 128"),
@@ -36,32 +51,49 @@ duration=${BENCH_DURATION:-1}
 sweep=${BENCH_SWEEP:-2 8 32 128}
 mkdir -p "$out"
 
-# vm COMPARE-OPTS... : run shadowctl compare in a fresh VM (VM options in
-# the array vm_opts), with the module loaded.
+# vm VM-OPTS... -- SCRIPT: run SCRIPT in a fresh VM with the module loaded;
+# in it, $compare is "shadowctl compare", $out the output directory.
 vm() {
+	local opts=()
+	while [[ $1 != -- ]]; do
+		opts+=("$1")
+		shift
+	done
+	shift
 	# shellcheck disable=SC2086,SC2016 # VM_OPTS is a list of options;
-	# the inner script expands its arguments in the guest.
-	"$top/scripts/vm-run" --quiet "${vm_opts[@]}" ${VM_OPTS:-} -- \
-		bash -c 'insmod "$1" && shift && "$@"; rc=$?; rmmod shadowslab; exit $rc' \
-		bash "$top/kmod/shadowslab.ko" "$shadowctl" compare "$@"
+	# the inner script expands its variables in the guest.
+	"$top/scripts/vm-run" --quiet "${opts[@]}" ${VM_OPTS:-} -- \
+		bash -c 'insmod "$1" || exit; compare="$2 compare"; out=$3
+			rc=0; eval "$4" || rc=$?; rmmod shadowslab; exit $rc' \
+		bash "$top/kmod/shadowslab.ko" "$shadowctl" "$out" "$1"
 }
 
-echo "== compare: 1 and 2 threads, $rounds rounds of ${duration}s"
-vm_opts=(--cpus 2 --timeout 1800)
-vm --rounds "$rounds" --duration "$duration" --json "$out/compare.json" \
-	--csv "$out/compare.csv" --plot "$out/compare.svg"
+echo "== compare: every strategy at 1 and 2 threads, $rounds rounds of ${duration}s;"
+echo "   then --live 64 --remote-free at 2 threads; then retention without magazines"
+vm --cpus 2 --timeout 3600 -- "
+	\$compare --rounds $rounds --duration $duration -o \$out/compare.json \
+		--csv \$out/compare.csv --plot \$out/compare.svg &&
+	echo && echo '== --live 64 --remote-free, 2 threads' &&
+	\$compare --threads-list 2 --live 64 --remote-free --rounds $rounds \
+		--duration $duration -o \$out/live-remote.json &&
+	for retain in all partial:5 partial:0; do
+		echo && echo \"== retention \$retain: ctor and cache, --live 64 --remote-free --no-magazines\" &&
+		\$compare --strategies ctor,cache --threads-list 2 --live 64 \
+			--remote-free --no-magazines --retain \$retain \
+			--rounds $rounds --duration $duration \
+			-o \$out/retain-\$retain.json || exit
+	done"
 
 points=()
 for possible in $sweep; do
 	echo
 	echo "== sweep: 2 online CPUs, $possible possible"
-	vm_opts=(--cpus 2 --maxcpus "$possible" --timeout 1800)
-	vm --threads-list 1 --rounds 2 --duration "$duration" \
-		--json "$out/sweep-$possible.json"
-	# The same cache without mm_cid: what ctor's growth is made of.
-	vm --threads-list 1 --rounds 2 --duration "$duration" \
-		--strategies ctor --profile mm-6.2 \
-		--json "$out/sweep-$possible-nocid.json"
+	vm --cpus 2 --maxcpus "$possible" --timeout 3600 -- "
+		\$compare --threads-list 1 --rounds 2 --duration $duration \
+			-o \$out/sweep-$possible.json &&
+		\$compare --threads-list 1 --rounds 2 --duration $duration \
+			--strategies ctor --profile mm-6.2 \
+			-o \$out/sweep-$possible-nocid.json"
 	jq -n --argjson n "$possible" '
 		def slim: {strategy, ns_per_cycle_mean, ns_per_cycle_p50,
 			   cycles_per_sec, percpu_allocs_per_cycle};
@@ -75,41 +107,87 @@ for possible in $sweep; do
 done
 
 echo
-echo "== tracer overhead: percpu and ctor at 2 threads, plain and under --trace"
-# shellcheck disable=SC2086,SC2016 # as in vm()
-"$top/scripts/vm-run" --quiet --cpus 2 --timeout 1800 ${VM_OPTS:-} -- \
-	bash -c 'insmod "$1" || exit; out=$2; shift 2; rc=0
-		"$@" --json "$out/trace-off.json" >/dev/null || rc=$?
-		"$@" --trace --json "$out/trace-on.json" >/dev/null || rc=$?
-		rmmod shadowslab; exit $rc' \
-	bash "$top/kmod/shadowslab.ko" "$out" "$shadowctl" compare \
-	--strategies percpu,ctor --threads-list 2 --rounds "$rounds" \
-	--duration "$duration"
+echo "== tracer: every strategy at 2 threads, plain and under --trace"
+vm --cpus 2 --timeout 3600 -- "
+	\$compare --threads-list 2 --rounds $rounds --duration $duration \
+		--json -o \$out/trace-off.json &&
+	\$compare --threads-list 2 --rounds $rounds --duration $duration \
+		--trace --json -o \$out/trace-on.json"
 jq -n -r --slurpfile off "$out/trace-off.json" \
 	--slurpfile on "$out/trace-on.json" '
-	["strategy", "plain cycles/s", "traced cycles/s", "overhead"],
+	["strategy", "plain cycles/s", "traced cycles/s", "overhead",
+	 "pcpu_alloc_mutex waits/cycle"],
 	($off[0].rows[] as $o | $on[0].rows[]
 		| select(.strategy == $o.strategy and .threads == $o.threads)
 		| [.strategy, ($o.cycles_per_sec | floor),
 		   (.cycles_per_sec | floor),
-		   "\($o.cycles_per_sec / .cycles_per_sec * 100 | round / 100)x"])
+		   "\($o.cycles_per_sec / .cycles_per_sec * 100 | round / 100)x",
+		   (.trace_pcpu_alloc_mutex_waits_per_cycle * 1000 | round / 1000)])
 	| @tsv' | column -t -s $'\t'
 
-# One document: the compare result, the sweep, the tracer's overhead, and
-# the ratios, among them each strategy's growth in cost from the fewest to
-# the most possible CPUs.
+echo
+echo "== the tracers' cost: percpu at 2 threads, plain and under each of"
+echo "   shadowctl's tracer, perf lock record -a and bpftrace's pcpu-alloc-mutex.bt"
+vm --cpus 2 --timeout 3600 -- "
+	peers='--strategies percpu --threads-list 2 --rounds $rounds --duration $duration --json'
+	\$compare \$peers -o \$out/peers-plain.json &&
+	\$compare \$peers --trace -o \$out/peers-shadowctl.json &&
+	perf lock record -a -o /tmp/perf-lock.data -- \$compare \$peers \
+		-o \$out/peers-perf.json >/dev/null 2>\$out/peers-perf.err &&
+	bpftrace -c \"\$compare \$peers -o \$out/peers-bpftrace.json\" \
+		$top/scripts/bpftrace/pcpu-alloc-mutex.bt >/dev/null"
+for peer in shadowctl perf bpftrace; do
+	jq -n -r --arg peer "$peer" --slurpfile off "$out/peers-plain.json" \
+		--slurpfile on "$out/peers-$peer.json" \
+		'"  \($peer)\t\($off[0].rows[0].cycles_per_sec / $on[0].rows[0].cycles_per_sec * 100 | round / 100)x"'
+done | column -t -s $'\t'
+
+# One document: every section, and the ratios under stable keys.
 jq -n --slurpfile compare "$out/compare.json" \
+	--slurpfile live_remote "$out/live-remote.json" \
+	--slurpfile retain_all "$out/retain-all.json" \
+	--slurpfile retain_5 "$out/retain-partial:5.json" \
+	--slurpfile retain_0 "$out/retain-partial:0.json" \
 	--slurpfile trace_off "$out/trace-off.json" \
-	--slurpfile trace_on "$out/trace-on.json" '
+	--slurpfile trace_on "$out/trace-on.json" \
+	--slurpfile peers_plain "$out/peers-plain.json" \
+	--slurpfile peers_shadowctl "$out/peers-shadowctl.json" \
+	--slurpfile peers_perf "$out/peers-perf.json" \
+	--slurpfile peers_bpftrace "$out/peers-bpftrace.json" '
 	[inputs] | sort_by(.possible_cpus) as $points
 	| def cost($p; $s): $p.rows[] | select(.strategy == $s)
 		| .ns_per_cycle_mean;
+	  def by_strategy(f): [.rows[] | {key: .strategy, value: f}]
+		| from_entries;
 	{
-		schema: "shadowslab-bench/1",
+		schema: "shadowslab-bench/2",
 		compare: $compare[0],
+		live_remote: $live_remote[0],
+		retention: {all: $retain_all[0], "partial:5": $retain_5[0],
+			    "partial:0": $retain_0[0]},
 		possible_cpu_sweep: $points,
-		tracer_overhead: {plain: $trace_off[0], traced: $trace_on[0]},
+		tracer: {plain: $trace_off[0], traced: $trace_on[0]},
+		tracer_peers: {plain: $peers_plain[0], shadowctl: $peers_shadowctl[0],
+			       perf: $peers_perf[0], bpftrace: $peers_bpftrace[0]},
 		ratios: ($compare[0].ratios + {
+			live_remote: {
+				speedup_over_percpu:
+					$live_remote[0].ratios.speedup_over_percpu,
+				cost_over_slab:
+					$live_remote[0].ratios.cost_over_slab
+			},
+			retention_dtor_calls_per_cycle: {
+				all: ($retain_all[0] | by_strategy(.dtor_calls_per_cycle)),
+				"partial:5": ($retain_5[0] | by_strategy(.dtor_calls_per_cycle)),
+				"partial:0": ($retain_0[0] | by_strategy(.dtor_calls_per_cycle))
+			},
+			pcpu_alloc_mutex_waits_per_cycle_2t: ($trace_on[0]
+				| by_strategy(.trace_pcpu_alloc_mutex_waits_per_cycle)),
+			trace_overhead_peers: ($peers_plain[0].rows[0].cycles_per_sec as $p | {
+				shadowctl: ($p / $peers_shadowctl[0].rows[0].cycles_per_sec),
+				perf: ($p / $peers_perf[0].rows[0].cycles_per_sec),
+				bpftrace: ($p / $peers_bpftrace[0].rows[0].cycles_per_sec)
+			}),
 			trace_overhead: ([$trace_off[0].rows[] as $o
 				| $trace_on[0].rows[]
 				| select(.strategy == $o.strategy and
@@ -123,6 +201,31 @@ jq -n --slurpfile compare "$out/compare.json" \
 			}) | from_entries)
 		})
 	}' "${points[@]}" >"$out/bench.json"
+
+echo
+echo "== every strategy against percpu and slab: throughput over percpu's, and x times slab's cost"
+jq -r '
+	def fmt: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
+	def rows($set; $suffix; $ratios): $set.rows[]
+		| "\(.strategy)_\(.threads)t" as $k
+		| ["\(.strategy) x\(.threads)\($suffix)",
+		   ($ratios.speedup_over_percpu[$k].value | fmt),
+		   ($ratios.cost_over_slab[$k].value | fmt),
+		   (.retained_percpu_kb * 10 | round / 10),
+		   (.dtor_calls_per_cycle * 1000 | round / 1000),
+		   (.ctor_ns_per_cycle | round), (.dtor_ns_per_cycle | round)];
+	["row", "vs percpu", "vs slab", "retained KiB", "dtor/cycle",
+	 "ctor ns/cycle", "dtor ns/cycle"],
+	rows(.compare; ""; .ratios),
+	rows(.live_remote; ", live 64 remote"; .ratios.live_remote)
+	| @tsv' "$out/bench.json" | column -t -s $'\t'
+
+echo
+echo "== retention (ctor, cache; 2 threads, --live 64 --remote-free --no-magazines): dtor calls per timed cycle"
+jq -r '.ratios.retention_dtor_calls_per_cycle | to_entries[] |
+	"  \(.key)\t" + ([.value | to_entries[] |
+	"\(.key) \(.value * 1000 | round / 1000)"] | join("\t"))' \
+	"$out/bench.json" | column -t -s $'\t'
 
 echo
 echo "== sweep: ns per cycle (mean) at 1 thread, by possible CPUs"
@@ -147,7 +250,7 @@ if command -v gnuplot >/dev/null; then
 		plots+=("'$out/sweep.dat' using 1:$((i + 2)) with linespoints title '${names[i]}'")
 	done
 	gnuplot <<EOF
-set terminal svg size 800,500 dynamic
+set terminal svg size 800,500 dynamic noenhanced
 set output '$out/sweep.svg'
 set title 'shadowslab: cost of one cycle against possible CPUs (1 thread)'
 set xlabel 'possible CPUs (QEMU maxcpus)'

@@ -12,19 +12,25 @@
 #                 CONFIG_SHADOWSLAB_DEBUG=y W=1, so kmod/shadowslab.ko (for
 #                 the stock kernel) is left alone; the result is
 #                 build/kmod-debug/kmod/shadowslab.ko
-#   3. in one scripts/vm-run guest of the debug kernel (--modules-dir
-#      none; 2 online and 4 possible CPUs), scripts/debug-lane-guest.sh:
-#      every selftest (run_tests.sh), the stress suite (run_stress.sh:
-#      fuzzing, fault injection with the module's knob, failslab and
-#      fail_page_alloc, concurrency, CPU hotplug, memory pressure), both at
-#      --scale CHECK_DEBUG_SCALE, then kmemleak scans after the unload
+#   3. in two scripts/vm-run guests of the debug kernel at once
+#      (--modules-dir none; 2 online and 4 possible CPUs each),
+#      scripts/debug-lane-guest.sh: in one, every selftest (run_tests.sh)
+#      and the stress suite but the fuzzer and memory pressure
+#      (run_stress.sh: fault injection with the module's knob, failslab and
+#      fail_page_alloc aimed at the module's own call sites, concurrency,
+#      CPU hotplug, destroy races, a large purge), both at --scale
+#      CHECK_DEBUG_SCALE; in the other, the fuzzer at its full 100,000
+#      rejected calls, then memory pressure; then, in each, kmemleak scans
+#      after the unload.  Both halves are mostly one-threaded, so two
+#      guests keep both cores busy where one left one idle.
 #
 # Any kernel report in the guest (lockdep, KASAN, KFENCE, kmemleak,
 # WARNING, BUG, hung task...) makes vm-run exit 3 and counts as a failure;
 # vm-run prints the report excerpt and the log path.  The kernel log of
-# the run, with each test's start marked, is in build/check-debug/vm.log,
-# and the time each test took (from those marks) is printed at the end:
-# everything is ~50x slower than under the stock kernel.
+# each guest, with each test's start marked, is in
+# build/check-debug/vm-{tests,fuzz}.log, and the time each test took (from
+# those marks) is printed at the end: everything is ~50x slower than under
+# the stock kernel.
 #
 # It ends with the figures (bad inputs tried, faults injected, hotplug and
 # pressure rounds, kernel reports found, which must be 0) and a line that
@@ -41,28 +47,42 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 logs=$top/build/check-debug
 out=$top/build/kmod-debug
 module=$out/kmod/shadowslab.ko
-vmlog=$logs/vm.log
+halves=(tests fuzz)
 scale=${CHECK_DEBUG_SCALE:-0.1}
 mkdir -p "$logs"
-rm -f "$logs/selftests.log" "$vmlog"
+rm -f "$logs"/{tests,fuzz}.log "$logs"/vm-{tests,fuzz}.log "$logs/fuzz.status"
 
 # shellcheck source=scripts/check-lib.sh
 . "$top/scripts/check-lib.sh"
 
-# The figures the run ends with, from the guest's summary lines and the
-# kernel log.
+# The figures the run ends with, from the guests' summary lines and kernel
+# logs.
 figures() {
-	local stress reports leaks
-	stress=$(grep -h '^# stress summary:' "$logs/selftests.log" 2>/dev/null | tail -n 1)
-	leaks=$(grep -h '^# debug-lane summary:' "$logs/selftests.log" 2>/dev/null | tail -n 1)
-	# The guest's whole kernel log follows this marker in vm-run's log; a
-	# guest that died before it leaves only the console to count.
-	reports=$(awk '/^===== guest dmesg after CMD/ { n = NR } END { print n + 0 }' "$vmlog" 2>/dev/null)
-	reports=$(tail -n +"$((reports + 1))" "$vmlog" 2>/dev/null |
-		grep -c -E "$("$top/scripts/vm-run" --print-report-regex)")
-	echo "stress:   ${stress#\# stress summary: }"
-	echo "kmemleak: ${leaks#\# debug-lane summary: }"
-	echo "kernel reports found: ${reports:-0} (must be 0)"
+	local half stress leaks=() reports=0 n vmlog
+	# Each guest's run_stress.sh ends with its own counters: their sums.
+	stress=$(for half in "${halves[@]}"; do
+		grep -h '^# stress summary:' "$logs/$half.log" 2>/dev/null | tail -n 1
+	done | awk '{
+		for (i = 4; i <= NF; i++) {
+			split($i, kv, "=")
+			if (!(kv[1] in sum)) order[++n] = kv[1]
+			sum[kv[1]] += kv[2]
+		}
+	} END { for (i = 1; i <= n; i++) printf "%s%s=%d", (i > 1 ? " " : ""), order[i], sum[order[i]] }')
+	for half in "${halves[@]}"; do
+		leaks+=("$half: $(grep -h '^# debug-lane summary:' "$logs/$half.log" 2>/dev/null |
+			tail -n 1 | sed 's/^# debug-lane summary: //')")
+		# The guest's whole kernel log follows this marker in vm-run's
+		# log; a guest that died before it leaves only the console.
+		vmlog=$logs/vm-$half.log
+		n=$(awk '/^===== guest dmesg after CMD/ { n = NR } END { print n + 0 }' "$vmlog" 2>/dev/null)
+		n=$(tail -n +"$((n + 1))" "$vmlog" 2>/dev/null |
+			grep -c -E "$("$top/scripts/vm-run" --print-report-regex)")
+		reports=$((reports + n))
+	done
+	echo "stress:   ${stress:-no summary} (both guests)"
+	echo "kmemleak: ${leaks[*]}"
+	echo "kernel reports found: $reports (must be 0)"
 }
 
 # ------------------------------------------------------------------ kernel
@@ -103,18 +123,39 @@ if ! make -s -C "$top/selftests" >"$logs/selftests-build.log" 2>&1 ||
 	echo "# building the test programs on the host failed (the guest retries):"
 	cat "$logs/selftests-build.log"
 fi
-# shellcheck disable=SC2086 # VM_OPTS is a list of options
-run_tap --vm "in the VM" "$logs/selftests.log" \
+# guest HALF: one debug-kernel guest running that half of the lane.
+guest() {
+	# shellcheck disable=SC2086 # VM_OPTS is a list of options
 	"$top/scripts/vm-run" --quiet --kernel "$KERNEL_IMAGE" --modules-dir none \
-	--cpus 2 --maxcpus 4 --mem 2G --timeout "${CHECK_DEBUG_TIMEOUT:-5400}" \
-	--log "$vmlog" ${VM_OPTS:-} -- \
-	"$top/scripts/debug-lane-guest.sh" "$module" "$scale"
+		--cpus 2 --maxcpus 4 --mem 2G --timeout "${CHECK_DEBUG_TIMEOUT:-5400}" \
+		--log "$logs/vm-$1.log" ${VM_OPTS:-} -- \
+		"$top/scripts/debug-lane-guest.sh" "$module" "$scale" "$1"
+}
+
+# The fuzzer's guest in the background, its output kept for after the
+# other's, which streams.
+echo "# the fuzzer runs in a second guest meanwhile; its output follows this one's"
+fuzz_start=$SECONDS
+(
+	guest fuzz >"$logs/fuzz.log" 2>&1
+	echo "$? $((SECONDS - fuzz_start))" >"$logs/fuzz.status"
+) &
+fuzz_pid=$!
+run_tap --vm "tests" "$logs/tests.log" guest tests
+banner "fuzz: in a second VM of the same kernel, at the same time"
+wait "$fuzz_pid"
+read -r fuzz_rc fuzz_secs <"$logs/fuzz.status" || fuzz_rc=1 fuzz_secs=0
+cat "$logs/fuzz.log"
+# Its time is its guest's own, not the wait for the other.
+part_start=$((SECONDS - fuzz_secs))
+record_tap --vm "fuzz" "$logs/fuzz.log" "$fuzz_rc"
 
 # How long each test took in the guest, from the marks run_tests.sh and
 # run_stress.sh write to /dev/kmsg ("shadowslab selftests: N/M NAME",
 # "shadowslab stress: N/M NAME") and the exit marker.
-if [[ -e $vmlog ]]; then
-	banner "time per test (guest clock)"
+banner "time per test (guest clock)"
+for half in "${halves[@]}"; do
+	[[ -e $logs/vm-$half.log ]] || continue
 	awk '
 	function stamp(line) {
 		if (match(line, /^\[ *[0-9]+\.[0-9]+\]/))
@@ -132,8 +173,8 @@ if [[ -e $vmlog ]]; then
 	{ t = stamp($0); if (t >= 0) last = t }
 	/SHADOWSLAB-VM-EXIT=/ { if (name != "") printf "  %-24s %8.1f s (to the end of the run)\n", name, last - start; name = "" }
 	END { if (name != "") printf "  %-24s %8.1f s (unfinished)\n", name, last - start }
-	' "$vmlog"
-fi
+	' "$logs/vm-$half.log"
+done
 
 banner "figures"
 figures

@@ -9,33 +9,55 @@
 
 pass=0 fail=0 skip=0
 summary=()
+part_start=$SECONDS
 
-# record PART PASS FAIL SKIP [NOTE]
+# record PART PASS FAIL SKIP [NOTE]: the part's count, and its wall time
+# since its banner.
 record() {
 	pass=$((pass + $2)) fail=$((fail + $3)) skip=$((skip + $4))
-	summary+=("$(printf '%-11s %4d passed, %d failed, %d skipped%s' \
-		"$1" "$2" "$3" "$4" "${5:+  ($5)}")")
+	summary+=("$(printf '%-11s %4d passed, %d failed, %d skipped  %s%s' \
+		"$1" "$2" "$3" "$4" "$(duration $((SECONDS - part_start)))" \
+		"${5:+  ($5)}")")
+}
+
+# duration SECONDS: as "12m05s".
+duration() {
+	printf '%dm%02ds' $(($1 / 60)) $(($1 % 60))
 }
 
 banner() {
+	part_start=$SECONDS
 	printf '\n==== %s ====\n' "$1"
 }
 
 # run_tap [--vm] PART LOG CMD... : run a TAP-printing command, tee its
-# output to LOG and record its points.  A run with no point, or one that
-# failed without a failing point, adds a failure, so nothing that failed
-# can vanish from the count.  --vm: CMD is scripts/vm-run, whose own exit
-# statuses (3 kernel report, 4 crash, 124 timeout) are named in the note.
+# output to LOG and record its points (record_tap).
 run_tap() {
-	local vm=0 part log rc p f s note=""
+	local opt=() part log rc
 	if [[ $1 == --vm ]]; then
-		vm=1
+		opt=(--vm)
 		shift
 	fi
 	part=$1 log=$2
 	shift 2
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	record_tap "${opt[@]}" "$part" "$log" "$rc"
+}
+
+# record_tap [--vm] PART LOG RC : record the TAP points in LOG, the output
+# of a command that exited RC.  A run with no point, or one that failed
+# without a failing point, adds a failure, so nothing that failed can
+# vanish from the count.  --vm: the command was scripts/vm-run, whose own
+# exit statuses (3 kernel report, 4 crash, 124 timeout) are named in the
+# note.
+record_tap() {
+	local vm=0 part log rc p f s note=""
+	if [[ $1 == --vm ]]; then
+		vm=1
+		shift
+	fi
+	part=$1 log=$2 rc=$3
 	read -r p f s < <(awk -f "$top/scripts/tap-count" "$log")
 	if ((vm)); then
 		case $rc in
@@ -57,6 +79,7 @@ run_tap() {
 finish() {
 	banner "summary"
 	printf '%s\n' "${summary[@]}"
+	echo "wall time: $(duration "$SECONDS")"
 	echo "logs: $logs"
 	echo "$pass passed, $fail failed, $skip skipped"
 	((fail == 0 && pass > 0))

@@ -3,9 +3,9 @@
 #
 # demo.sh - "make demo": load shadowslab and compare the strategies.
 #
-# It runs "shadowctl compare" with its defaults (percpu, ctor and slab at
-# 1 and 2 threads), prints the table, and writes the plot and the JSON to
-# build/demo/.  By default it does so in a VM of the stock kernel
+# It runs "shadowctl compare" with its defaults (every strategy at 1 and 2
+# threads), prints the table with each figure's spread and the environment,
+# and writes the plot, the JSON and the CSV to build/demo/.  By default it does so in a VM of the stock kernel
 # (scripts/vm-run); with DEMO_ON_HOST=1 it loads the module into the
 # running kernel instead, which needs a kernel that loads modules and a
 # module built for it ("make kmod" against the running kernel's headers).
@@ -29,7 +29,7 @@ inside() {
 	echo
 	# shellcheck disable=SC2086 # DEMO_ARGS is a list of options
 	"$shadowctl" compare --plot "$out/compare.svg" \
-		--json "$out/compare.json" --csv "$out/compare.csv" \
+		-o "$out/compare.json" --csv "$out/compare.csv" \
 		${DEMO_ARGS:-} || rc=$?
 	rmmod shadowslab
 	return $rc
