@@ -25,13 +25,38 @@
 # A kernel that cannot load modules at all (no CONFIG_MODULES, or
 # modules_disabled set) skips the tests that need the module; a module that
 # is missing, built for another kernel or that fails to load fails them.
+#
+# In a checkout or installed
+# --------------------------
+# In a checkout (selftests/Makefile is here) the driver builds the C tests
+# into build/selftests, and the module is kmod/shadowslab.ko.  Installed
+# ("make install", the shadowctl package: this directory is
+# PREFIX/libexec/shadowslab/selftests) the tests are built already, next to
+# this script, and the module is the one modprobe finds, which DKMS built
+# for the running kernel; the tests find shadowctl in PREFIX/sbin, else on
+# PATH, and the bpftrace scripts in PREFIX/share/shadowslab.  --module
+# overrides the module either way.
 
 selftests=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$selftests")
-output=${OUTPUT:-$top/build/selftests}
-module=$top/kmod/shadowslab.ko
+if [[ -f $selftests/Makefile ]]; then
+	installed=0
+	top=$(dirname "$selftests")
+	output=${OUTPUT:-$top/build/selftests}
+	module=$top/kmod/shadowslab.ko
+else
+	installed=1
+	prefix=$(cd "$selftests/../../.." && pwd)
+	output=${OUTPUT:-$selftests}
+	module= # modprobe's: see check_module
+	if [[ -z ${SHADOWCTL:-} ]]; then
+		SHADOWCTL=$prefix/sbin/shadowctl
+		[[ -x $SHADOWCTL ]] || SHADOWCTL=$(command -v shadowctl || echo "$SHADOWCTL")
+		export SHADOWCTL
+	fi
+	export SHADOWSLAB_BPFTRACE_DIR=${SHADOWSLAB_BPFTRACE_DIR:-$prefix/share/shadowslab}
+fi
+export OUTPUT=$output
 default_timeout=300
-sysmod=/sys/module/shadowslab
 
 usage() {
 	cat <<EOF
@@ -41,7 +66,8 @@ Run the shadowslab selftests listed in selftests/tests.list, or only the
 TESTs named, as root, and print one TAP 13 stream.
 
   --module PATH.ko  the module to load for the tests that need it
-                    (default: kmod/shadowslab.ko of this checkout)
+                    (default: kmod/shadowslab.ko of this checkout; when
+                    installed, the one modprobe finds: DKMS's)
   --reload          if shadowslab is already loaded, replace it with PATH.ko
                     for the run and leave PATH.ko loaded at the end (by
                     default a loaded module is used as it is, and the tests
@@ -52,7 +78,8 @@ TESTs named, as root, and print one TAP 13 stream.
   --list            print the tests' names and exit
   -h, --help        show this help
 
-Environment: OUTPUT  where the C tests are built (default build/selftests)
+Environment: OUTPUT  where the C tests are built (default build/selftests;
+                     installed: this script's directory)
              CC      the compiler for them
 
 On a debug kernel (lockdep or kmemleak present) every timeout is 10 times
@@ -63,11 +90,8 @@ Exit status: 0 if no test failed, 1 if one did, 2 on a usage error,
 EOF
 }
 
-usage_error() {
-	echo "run_tests.sh: $*" >&2
-	echo "Try '$0 --help'." >&2
-	exit 2
-}
+# shellcheck source=run_lib.sh source-path=SCRIPTDIR
+. "$selftests/run_lib.sh"
 
 # --------------------------------------------------------------- tests.list
 
@@ -94,34 +118,12 @@ done <"$selftests/tests.list"
 reload=0
 list_only=0
 requested=()
+driver_options SHADOWSLAB_TEST_SCALE "$@"
+set -- "${driver_args[@]}"
 while (($#)); do
 	case $1 in
-	--module)
-		(($# >= 2)) || usage_error "--module needs a path"
-		module=$2
-		shift 2
-		;;
-	--module=*)
-		module=${1#--module=}
-		shift
-		;;
-	--reload)
-		reload=1
-		shift
-		;;
-	--scale)
-		(($# >= 2)) || usage_error "--scale needs a number"
-		export SHADOWSLAB_TEST_SCALE=$2
-		shift 2
-		;;
-	--scale=*)
-		export SHADOWSLAB_TEST_SCALE=${1#--scale=}
-		shift
-		;;
-	--list)
-		list_only=1
-		shift
-		;;
+	--reload) reload=1 ;;
+	--list) list_only=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -131,19 +133,17 @@ while (($#)); do
 		requested+=("$@")
 		break
 		;;
-	-*)
-		usage_error "unknown option '$1'"
-		;;
-	*)
-		requested+=("$1")
-		shift
-		;;
+	-*) usage_error "unknown option '$1'" ;;
+	*) requested+=("$1") ;;
 	esac
+	shift
 done
-module=$(realpath -m -- "$module")
-if [[ -n ${SHADOWSLAB_TEST_SCALE:-} ]] &&
-	! awk -v s="$SHADOWSLAB_TEST_SCALE" 'BEGIN { exit !(s ~ /^[0-9]*\.?[0-9]+$/ && s > 0) }'; then
-	usage_error "--scale must be a positive number, not '$SHADOWSLAB_TEST_SCALE'"
+if [[ -n $module ]]; then
+	modprobe=0
+else
+	# Installed, with no --module: the module modprobe would load.
+	module=$(modinfo -n shadowslab 2>/dev/null)
+	modprobe=1
 fi
 
 # Debug kernels run everything tens of times slower (see --help).
@@ -173,28 +173,18 @@ for want in "${requested[@]}"; do
 	usage_error "no test '$want' in tests.list (--list shows them)"
 done
 
-if ((EUID != 0)); then
-	echo "run_tests.sh: must be run as root: the tests load and unload shadowslab.ko and open /dev/shadowslab (mode 0600, CAP_SYS_ADMIN)" >&2
-	echo "TAP version 13"
-	echo "1..0 # SKIP must be run as root"
-	exit 4
-fi
+skip_unless_root "the tests load and unload shadowslab.ko and open /dev/shadowslab (mode 0600, CAP_SYS_ADMIN)"
 
 # ------------------------------------------------------------------ helpers
-
-is_loaded() {
-	[[ -e $sysmod ]]
-}
-
-# A TAP diagnostic: every line of "$*" as a "# " comment.
-diag() {
-	printf '%s\n' "$*" | sed 's/^/# /'
-}
 
 # Build the C tests, or say why the ones already built are used.
 build() {
 	local cc=${CC:-cc} out
 
+	if ((installed)); then
+		echo "# installed: running the tests built in $output"
+		return
+	fi
 	if ! command -v make >/dev/null || ! command -v "${cc%% *}" >/dev/null; then
 		echo "# no make or $cc here: running the tests already built in $output"
 		return
@@ -219,12 +209,23 @@ check_module() {
 		module_skip="this kernel cannot load modules (no /proc/modules)"
 	elif [[ $(cat /proc/sys/kernel/modules_disabled 2>/dev/null) == 1 ]]; then
 		module_skip="module loading is disabled (/proc/sys/kernel/modules_disabled is 1)"
+	elif [[ -z $module ]]; then
+		module_fail="modprobe finds no shadowslab module for $release: install the shadowslab-dkms package, or 'make dkms-install' in the source tree, or pass --module PATH.ko"
 	elif [[ ! -f $module ]]; then
-		module_fail="no module at $module (build it: make -C $top kmod)"
+		module_fail="no module at $module (build it: make -C ${top:-the source tree} kmod)"
 	elif ! vermagic=$(modinfo -F vermagic "$module" 2>&1); then
 		module_fail="modinfo $module: $vermagic"
 	elif [[ ${vermagic%% *} != "$release" ]]; then
-		module_fail="$module is built for ${vermagic%% *}, this kernel is $release (rebuild: make -C $top kmod KDIR=/lib/modules/$release/build)"
+		module_fail="$module is built for ${vermagic%% *}, this kernel is $release (rebuild: make -C ${top:-the source tree} kmod KDIR=/lib/modules/$release/build)"
+	fi
+}
+
+# Load the module: modprobe's when installed with no --module, else insmod.
+load_module() {
+	if ((modprobe)); then
+		modprobe shadowslab
+	else
+		insmod "$module"
 	fi
 }
 
@@ -245,9 +246,9 @@ prepare() {
 		return 4
 	fi
 	if [[ $1 == loaded ]]; then
-		if [[ -z $module_fail ]] && ! out=$(insmod "$module" 2>&1); then
+		if [[ -z $module_fail ]] && ! out=$(load_module 2>&1); then
 			# Once is enough: the next tests fail for the same reason.
-			module_fail="insmod $module: $out"
+			module_fail="loading $module: $out"
 		fi
 	elif is_loaded && ! out=$(rmmod shadowslab 2>&1); then
 		reason="rmmod shadowslab: $out"
@@ -267,24 +268,13 @@ restore_module() {
 			return 1
 		fi
 	elif ((was_loaded && reload)) && ! is_loaded; then
-		if ! out=$(insmod "$module" 2>&1); then
-			diag "error: could not load shadowslab back: insmod $module: $out"
+		if ! out=$(load_module 2>&1); then
+			diag "error: could not load shadowslab back from $module: $out"
 			return 1
 		fi
 		echo "# left shadowslab loaded from $module, as it was loaded before the run"
 	fi
 	return 0
-}
-
-# The kernel log since the line $marker, if any, indented for the TAP stream.
-show_kernel_log() {
-	local log
-
-	log=$(dmesg | awk -v m="$marker" 'found; index($0, m) { found = 1 }')
-	if [[ -n $log ]]; then
-		echo "# kernel log since the test began:"
-		diag "$log"
-	fi
 }
 
 # ------------------------------------------------------------------ the run
@@ -316,9 +306,9 @@ if ((was_loaded && reload)); then
 	fi
 	echo "# shadowslab was loaded before the run: unloaded it (--reload); $module will be left loaded"
 elif ((was_loaded)); then
-	echo "# shadowslab was loaded before the run (version $(cat $sysmod/version 2>/dev/null), srcversion $(cat $sysmod/srcversion 2>/dev/null)):"
+	echo "# shadowslab was loaded before the run (version $(cat "$sysmod"/version 2>/dev/null), srcversion $(cat "$sysmod"/srcversion 2>/dev/null)):"
 	echo "# the tests use it as it is, those that load it themselves are skipped, and it stays loaded; --reload replaces it with $module"
-	if [[ -f $module && $(cat $sysmod/srcversion 2>/dev/null) != "$(modinfo -F srcversion "$module" 2>/dev/null)" ]]; then
+	if [[ -f $module && $(cat "$sysmod"/srcversion 2>/dev/null) != "$(modinfo -F srcversion "$module" 2>/dev/null)" ]]; then
 		echo "# note: the loaded shadowslab is not the build at $module"
 	fi
 fi
@@ -347,45 +337,9 @@ for i in "${run[@]}"; do
 		continue
 	fi
 
-	if [[ $name == *.sh ]]; then
-		path=$selftests/$name
-	else
-		path=$output/$name
-	fi
-	if [[ ! -x $path ]]; then
-		echo "# Warning: file $path is missing!"
-		echo "not ok $num $hdr"
-		fail=$((fail + 1))
-		continue
-	fi
-
 	marker="shadowslab selftests: $num/$total $name"
-	echo "$marker" >/dev/kmsg
-	timeout -k 10 "${timeouts[i]}" "$path" </dev/null 2>&1 | sed -u 's/^/# /'
-	rc=${PIPESTATUS[0]}
-	case $rc in
-	0)
-		echo "ok $num $hdr"
-		pass=$((pass + 1))
-		;;
-	4)
-		echo "ok $num $hdr # SKIP"
-		skip=$((skip + 1))
-		;;
-	124)
-		show_kernel_log
-		echo "not ok $num $hdr # TIMEOUT ${timeouts[i]} seconds"
-		fail=$((fail + 1))
-		;;
-	*)
-		show_kernel_log
-		if ((rc > 128)); then
-			rc="$rc (SIG$(kill -l $((rc - 128))))"
-		fi
-		echo "not ok $num $hdr # exit=$rc"
-		fail=$((fail + 1))
-		;;
-	esac
+	run_test "$(test_program "$name" "$selftests" "$output")" "${timeouts[i]}" "$marker"
+	tap_result "$num" "$hdr" $? "${timeouts[i]}" "$marker"
 done
 
 restore_module

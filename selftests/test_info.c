@@ -21,7 +21,9 @@
 
 #define KNOWN_FEATURES	(SHADOWSLAB_FEAT_COUNTER_INIT_MANY | \
 			 SHADOWSLAB_FEAT_LOCKDEP | \
-			 SHADOWSLAB_FEAT_PREEMPT_RT)
+			 SHADOWSLAB_FEAT_PREEMPT_RT | \
+			 SHADOWSLAB_FEAT_MEMCG_KMEM | \
+			 SHADOWSLAB_FEAT_PERCPU_CHARGE)
 
 /* Read the first line of a file, without its newline; 0 or -errno. */
 static int read_line(const char *path, char *buf, size_t size)
@@ -208,6 +210,35 @@ static void check_feature(const struct shadowslab_info *info, __u32 bit,
 	ksft_test_result(got == expected, "features: %s\n", name);
 }
 
+/*
+ * Kernel memory accounting: the memory controller is enabled (Debian builds
+ * CONFIG_MEMCG_KMEM; cgroup.memory=nokmem cannot be seen).  The cgroup2
+ * root lists it in cgroup.controllers; where that is not mounted, the
+ * /proc/cgroups of older kernels says (from 6.16 it lists v1 controllers
+ * only).
+ */
+static bool memcg_kmem_expected(void)
+{
+	char line[256];
+	bool memory = false;
+	FILE *f;
+
+	if (!read_line("/sys/fs/cgroup/cgroup.controllers", line, sizeof(line)))
+		return strstr(line, "memory");
+	f = fopen("/proc/cgroups", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char name[64];
+		int hier, num, enabled;
+
+		if (sscanf(line, "%63s %d %d %d", name, &hier, &num,
+			   &enabled) == 4 && !strcmp(name, "memory"))
+			memory = enabled;
+	}
+	if (f)
+		fclose(f);
+	return memory;
+}
+
 static void check_features(const struct shadowslab_info *info)
 {
 	unsigned int major = 0, minor = 0;
@@ -234,6 +265,11 @@ static void check_features(const struct shadowslab_info *info)
 	check_feature(info, SHADOWSLAB_FEAT_PREEMPT_RT, "PREEMPT_RT",
 		      strstr(uts.version, "PREEMPT_RT"),
 		      "uname -v says PREEMPT_RT iff CONFIG_PREEMPT_RT");
+	check_feature(info, SHADOWSLAB_FEAT_MEMCG_KMEM, "MEMCG_KMEM",
+		      memcg_kmem_expected(),
+		      "the memory controller is enabled");
+	check_feature(info, SHADOWSLAB_FEAT_PERCPU_CHARGE, "PERCPU_CHARGE",
+		      false, "no released kernel exports a percpu charge");
 }
 
 int main(void)
@@ -242,7 +278,7 @@ int main(void)
 	int fd;
 
 	shadowslab_test_start();
-	ksft_set_plan(14);
+	ksft_set_plan(16);
 	fd = shadowslab_open();
 
 	memset(&info, 0, sizeof(info));

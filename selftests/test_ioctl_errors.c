@@ -28,7 +28,7 @@
 
 #include "shadowslab_test.h"
 
-#define INFO_SIZE	SHADOWSLAB_INFO_SIZE_VER0
+#define INFO_SIZE	SHADOWSLAB_INFO_SIZE_VER1	/* the module's */
 #define INFO_NR		_IOC_NR(SHADOWSLAB_IOC_INFO)
 /* INFO's number with other direction bits or another size. */
 #define INFO_CMD(dir, size)	_IOC(dir, SHADOWSLAB_IOC_MAGIC, INFO_NR, size)
@@ -57,16 +57,10 @@ static const struct {
 	{ "INFO with direction read|write",
 	  INFO_CMD(_IOC_READ | _IOC_WRITE, INFO_SIZE), ENOTTY },
 	{ "INFO with size VER0 - 1",
-	  INFO_CMD(_IOC_READ, INFO_SIZE - 1), EINVAL },
+	  INFO_CMD(_IOC_READ, SHADOWSLAB_INFO_SIZE_VER0 - 1), EINVAL },
 	{ "INFO with size 0",
 	  INFO_CMD(_IOC_READ, 0), EINVAL },
 };
-
-/* ioctl() as 0 or the errno it set. */
-static int ioctl_err(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? errno : 0;
-}
 
 /* The offset of the first byte in [from, to) of buf that is not c, or -1. */
 static long first_not(size_t from, size_t to, unsigned char c)
@@ -88,14 +82,14 @@ static bool check_err(const char *name, int got, int expected)
 	return false;
 }
 
-static void test_bad_cmd(int fd, const char *name, unsigned int cmd,
+static void test_bad_cmd(const char *name, unsigned int cmd,
 			 int expected)
 {
 	bool ok;
 	long off;
 
 	memset(buf, FILL, sizeof(buf));
-	ok = check_err(name, ioctl_err(fd, cmd, buf), expected);
+	ok = check_err(name, ioctl_err(cmd, buf), expected);
 	off = first_not(0, sizeof(buf), FILL);
 	if (off >= 0) {
 		ksft_print_msg("%s: expected the buffer untouched, got byte %ld = 0x%02x\n",
@@ -109,14 +103,14 @@ static void test_bad_cmd(int fd, const char *name, unsigned int cmd,
  * INFO with a larger struct whose tail holds fill: it must succeed, write
  * INFO's output, zero the tail, and leave the bytes past size alone.
  */
-static void test_larger(int fd, const char *name, size_t size,
+static void test_larger(const char *name, size_t size,
 			unsigned char fill)
 {
 	bool ok;
 	long off;
 
 	memset(buf, fill, sizeof(buf));
-	ok = check_err(name, ioctl_err(fd, INFO_CMD(_IOC_READ, size), buf), 0);
+	ok = check_err(name, ioctl_err(INFO_CMD(_IOC_READ, size), buf), 0);
 	if (ok && memcmp(buf, &ref, INFO_SIZE)) {
 		ksft_print_msg("%s: expected the first %d bytes to be INFO's output, got others\n",
 			       name, INFO_SIZE);
@@ -137,18 +131,18 @@ static void test_larger(int fd, const char *name, size_t size,
 	ksft_test_result(ok, "%s\n", name);
 }
 
-static void test_fault(int fd, const char *name, unsigned int cmd, void *arg)
+static void test_fault(const char *name, unsigned int cmd, void *arg)
 {
-	ksft_test_result(check_err(name, ioctl_err(fd, cmd, arg), EFAULT),
+	ksft_test_result(check_err(name, ioctl_err(cmd, arg), EFAULT),
 			 "%s: EFAULT\n", name);
 }
 
-static void test_bad_pointers(int fd)
+static void test_bad_pointers(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	char *map;
 
-	test_fault(fd, "NULL pointer", SHADOWSLAB_IOC_INFO, NULL);
+	test_fault("NULL pointer", SHADOWSLAB_IOC_INFO, NULL);
 
 	/* Two pages: the first writable, the second PROT_NONE. */
 	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
@@ -158,42 +152,41 @@ static void test_bad_pointers(int fd)
 	if (mprotect(map + page, page, PROT_NONE))
 		ksft_exit_fail_msg("mprotect: %s\n", errno_name(errno));
 
-	test_fault(fd, "pointer to a PROT_NONE page", SHADOWSLAB_IOC_INFO,
+	test_fault("pointer to a PROT_NONE page", SHADOWSLAB_IOC_INFO,
 		   map + page);
 	/* The struct fits in the first page, its zeroed tail does not. */
-	test_fault(fd, "larger struct whose tail is PROT_NONE",
+	test_fault("larger struct whose tail is PROT_NONE",
 		   INFO_CMD(_IOC_READ, INFO_SIZE + 64), map + page - INFO_SIZE);
 	munmap(map, 2 * page);
 
 	/* x86-64's kernel text; any address in the kernel's half would do. */
-	test_fault(fd, "kernel address", SHADOWSLAB_IOC_INFO,
+	test_fault("kernel address", SHADOWSLAB_IOC_INFO,
 		   (void *)(uintptr_t)0xffffffff81000000ULL);
 }
 
 int main(void)
 {
 	unsigned int i;
-	int fd;
 
 	shadowslab_test_start();
 	ksft_set_plan(ARRAY_SIZE(bad_cmds) + 3 + 4);
-	fd = shadowslab_open();
+	dev_fd = shadowslab_open();
 
-	if (ioctl(fd, SHADOWSLAB_IOC_INFO, &ref))
+	if (ioctl(dev_fd, SHADOWSLAB_IOC_INFO, &ref))
 		ksft_exit_fail_msg("INFO: expected success, got %s\n",
 				   errno_name(errno));
 
 	for (i = 0; i < ARRAY_SIZE(bad_cmds); i++)
-		test_bad_cmd(fd, bad_cmds[i].name, bad_cmds[i].cmd,
+		test_bad_cmd(bad_cmds[i].name, bad_cmds[i].cmd,
 			     bad_cmds[i].err);
 
-	test_larger(fd, "larger struct, zero tail", INFO_SIZE + 64, 0);
-	test_larger(fd, "larger struct, non-zero tail (INFO reads no input)",
+	test_larger("larger struct, zero tail", INFO_SIZE + 64, 0);
+	test_larger("larger struct, non-zero tail (INFO reads no input)",
 		    INFO_SIZE + 64, FILL);
-	test_larger(fd, "largest encodable size", _IOC_SIZEMASK, FILL);
+	test_larger("largest encodable size", _IOC_SIZEMASK, FILL);
 
-	test_bad_pointers(fd);
+	test_bad_pointers();
 
-	close(fd);
+	close(dev_fd);
 	ksft_finished();
 }

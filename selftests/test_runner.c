@@ -5,16 +5,22 @@
  * What a run reports must be exactly what it did, because every number
  * shadowctl prints comes from it:
  *
- *  1. every strategy (percpu, ctor, slab) with every profile, on one
- *     thread and on every online CPU, cycle-bound with RUN_CHECK: each
- *     thread ran exactly the cycles asked for, with no check failure, and
- *     timed one cycle in 2^sample_shift (cycles n with n & mask == 0, so
- *     ceil(cycles / 2^shift) samples, all in the histogram);
- *  2. the percpu allocations the run counted: percpu makes the profile's
+ *  1. every strategy with every profile, on one thread and on every
+ *     online CPU, cycle-bound with RUN_CHECK: each thread ran exactly the
+ *     cycles asked for, with no check failure, and timed one cycle in
+ *     2^sample_shift (cycles n with n & mask == 0, so ceil(cycles /
+ *     2^shift) samples, all in the histogram);
+ *  2. what the run counted, exactly: percpu makes the profile's
  *     allocations on every cycle (mm-6.6 2, mm-6.4 5, mm-6.2 4,
- *     tc_action 3), ctor none once warmed up, slab none at all; and after
- *     every run the module's INFO percpu_allocs - percpu_frees is as it
- *     was: a run leaks nothing;
+ *     tc_action 3) and one ctor and one dtor call; merged one allocation;
+ *     lazy those of the regions that are not counters, and the counters'
+ *     on the cycles that go multi-threaded (a quarter here: exactly
+ *     floor(n / 4) of a CPU's first n uses); stash one batch of 16 sets
+ *     per thread in warm-up and nothing after; ctor whole objects in
+ *     warm-up and nothing after; slab and cache nothing at all.  Only
+ *     ctor and stash retain percpu memory when idle.  After every run the
+ *     module's INFO percpu_allocs - percpu_frees is as it was: a run
+ *     leaks nothing;
  *  3. a duration-bound run completes with cycles done;
  *  4. RUN_PROGRESS follows a run from another process, and a second RUN
  *     meanwhile gets EBUSY;
@@ -38,102 +44,52 @@
  *   test_runner --leave-cache COUNT   create a cache holding COUNT
  *       objects (and as many freed into it), and leave it to the module
  */
-#define _GNU_SOURCE
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
-#include <time.h>
+/* Longer than shadowslab_test.h's defaults, as the expectations below say. */
+#define RUN_WARMUP_CYCLES	50
+#define RUN_MT_FRACTION_PPM	250000	/* lazy: a quarter of the cycles */
+#include "run_child.h"
 
-#include "shadowslab_test.h"
-
-typedef unsigned long long u64;
-
-#define MAX_THREADS	64
+#define MAX_THREADS	RUN_CHILD_MAX_THREADS
 #define FULL_CYCLES	2000	/* per thread; run_tests.sh --scale shrinks it */
-#define WARMUP		50
 #define RESULT_SIZE	sizeof(struct shadowslab_thread_result)
 #define LONG_RUN_NS	(60ULL * 1000000000ULL)
-#define WAIT_SECONDS	60
 
-static int fd;
-static struct shadowslab_info info;
 static u64 cycles;		/* FULL_CYCLES, scaled */
 static __u32 online[MAX_THREADS];
 static unsigned int nr_online;
 
 /* ------------------------------------------------------------ helpers */
 
-static int ioctl_err(unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? errno : 0;
-}
-
-static void get_info(struct shadowslab_info *out)
-{
-	if (ioctl(fd, SHADOWSLAB_IOC_INFO, out))
-		ksft_exit_fail_msg("INFO: expected success, got %s\n",
-				   errno_name(errno));
-}
-
-static long long module_balance(void)
-{
-	struct shadowslab_info i;
-
-	get_info(&i);
-	return (long long)(i.percpu_allocs - i.percpu_frees);
-}
-
-static int progress(struct shadowslab_run_progress *p)
-{
-	memset(p, 0xa5, sizeof(*p));
-	return ioctl_err(SHADOWSLAB_IOC_RUN_PROGRESS, p);
-}
-
 static const char *const strategy_names[] = {
 	[SHADOWSLAB_STRATEGY_PERCPU] = "percpu",
 	[SHADOWSLAB_STRATEGY_CTOR] = "ctor",
 	[SHADOWSLAB_STRATEGY_SLAB] = "slab",
+	[SHADOWSLAB_STRATEGY_CACHE] = "cache",
+	[SHADOWSLAB_STRATEGY_STASH] = "stash",
+	[SHADOWSLAB_STRATEGY_MERGED] = "merged",
+	[SHADOWSLAB_STRATEGY_LAZY] = "lazy",
 };
 
 static const struct {
 	const char *name;
 	__u32 profile;
 	unsigned int allocs;	/* percpu allocations per object */
+	unsigned int counter_allocs;	/* of which for rss counters */
 	__u32 sample_shift;	/* varied, to cover the rounding */
 } profiles[] = {
-	{ "mm-6.6", SHADOWSLAB_PROFILE_MM_6_6, 2, 0 },
-	{ "mm-6.4", SHADOWSLAB_PROFILE_MM_6_4, 5, 3 },
-	{ "mm-6.2", SHADOWSLAB_PROFILE_MM_6_2, 4, 5 },
-	{ "tc_action", SHADOWSLAB_PROFILE_TC_ACTION, 3, 16 },
+	{ "mm-6.6", SHADOWSLAB_PROFILE_MM_6_6, 2, 1, 0 },
+	{ "mm-6.4", SHADOWSLAB_PROFILE_MM_6_4, 5, 4, 3 },
+	{ "mm-6.2", SHADOWSLAB_PROFILE_MM_6_2, 4, 4, 5 },
+	{ "tc_action", SHADOWSLAB_PROFILE_TC_ACTION, 3, 0, 16 },
 };
 
-static void run_init(struct shadowslab_run *r, __u32 strategy,
-		     __u32 profile, const __u32 *cpus, __u32 nr_cpus,
-		     u64 cycles, u64 duration_ns,
-		     struct shadowslab_thread_result *res)
-{
-	memset(r, 0, sizeof(*r));
-	r->spec.profile = profile;
-	r->strategy = strategy;
-	r->flags = SHADOWSLAB_RUN_CHECK;
-	r->nr_cpus = nr_cpus;
-	r->cpus_ptr = (uintptr_t)cpus;
-	r->cycles = cycles;
-	r->duration_ns = duration_ns;
-	r->warmup_cycles = WARMUP;
-	r->results_ptr = (uintptr_t)res;
-	r->result_size = RESULT_SIZE;
-}
+/* lazy: the share of cycles that go multi-threaded, and how many do. */
+#define MT_PPM		RUN_MT_FRACTION_PPM
+#define STASH_BATCH	16	/* sets a stash is refilled with */
 
-static int do_run(struct shadowslab_run *r)
+static u64 mt_upgrades(u64 uses)
 {
-	return ioctl_err(SHADOWSLAB_IOC_RUN, r);
+	return uses * MT_PPM / SHADOWSLAB_PPM;
 }
 
 static u64 expected_samples(u64 cycles, unsigned int shift)
@@ -175,8 +131,9 @@ static void expect_results(struct point *p, const struct shadowslab_run *r,
 			   res[i].samples);
 		snprintf(what, sizeof(what), "thread %u: sum of hist[]", i);
 		expect_u64(p, what, res[i].samples, hist);
-		snprintf(what, sizeof(what), "thread %u: reserved", i);
-		expect_u64(p, what, 0, res[i].reserved);
+		/* No CPU goes offline here: no thread may have moved. */
+		snprintf(what, sizeof(what), "thread %u: flags", i);
+		expect_u64(p, what, 0, res[i].flags);
 		total += res[i].cycles;
 		checks += res[i].check_failures;
 	}
@@ -189,15 +146,94 @@ static void expect_results(struct point *p, const struct shadowslab_run *r,
 
 /* ------------------------------------------------ 1, 2: the matrix */
 
+/* What one thread's share of a run must add up to, per strategy. */
+struct counts {
+	u64 allocs, warmup_allocs;	/* frees: the same */
+	u64 ctor_calls, dtor_calls;	/* timed */
+	u64 mt_upgrades;
+};
+
+static struct counts expected_counts(__u32 strategy, unsigned int prof)
+{
+	u64 allocs = profiles[prof].allocs;
+	u64 counters = profiles[prof].counter_allocs;
+	struct counts c = { 0 };
+	u64 up;
+
+	switch (strategy) {
+	case SHADOWSLAB_STRATEGY_PERCPU:
+		c.allocs = cycles * allocs;
+		c.warmup_allocs = RUN_WARMUP_CYCLES * allocs;
+		c.ctor_calls = c.dtor_calls = cycles;
+		break;
+	case SHADOWSLAB_STRATEGY_MERGED:
+		c.allocs = cycles;
+		c.warmup_allocs = RUN_WARMUP_CYCLES;
+		c.ctor_calls = c.dtor_calls = cycles;
+		break;
+	case SHADOWSLAB_STRATEGY_LAZY:
+		up = mt_upgrades(RUN_WARMUP_CYCLES + cycles) -
+		     mt_upgrades(RUN_WARMUP_CYCLES);
+		c.allocs = cycles * (allocs - counters) + up * counters;
+		c.warmup_allocs = RUN_WARMUP_CYCLES * (allocs - counters) +
+				  mt_upgrades(RUN_WARMUP_CYCLES) * counters;
+		c.ctor_calls = cycles + up;
+		c.dtor_calls = cycles;
+		c.mt_upgrades = up;
+		break;
+	case SHADOWSLAB_STRATEGY_STASH:
+		c.warmup_allocs = STASH_BATCH * allocs;
+		break;
+	}
+	return c;
+}
+
+static void expect_counts(struct point *p, const struct shadowslab_run *r,
+			  __u32 strategy, unsigned int prof,
+			  unsigned int nr_cpus)
+{
+	struct counts c = expected_counts(strategy, prof);
+	u64 n = nr_cpus;
+
+	expect_u64(p, "percpu_allocs", c.allocs * n, r->percpu_allocs);
+	expect_u64(p, "percpu_frees", c.allocs * n, r->percpu_frees);
+	expect_u64(p, "ctor_calls", c.ctor_calls * n, r->ctor_calls);
+	expect_u64(p, "dtor_calls", c.dtor_calls * n, r->dtor_calls);
+	expect_u64(p, "mt_upgrades", c.mt_upgrades * n, r->mt_upgrades);
+	expect_u64(p, "remote_frees", 0, r->remote_frees);
+	if (strategy == SHADOWSLAB_STRATEGY_CTOR) {
+		/* whole objects constructed, then kept */
+		expect(p, r->warmup_percpu_allocs > 0 &&
+			  r->warmup_percpu_allocs % profiles[prof].allocs == 0,
+		       "expected warmup_percpu_allocs a positive multiple of %u (whole objects constructed), got %llu\n",
+		       profiles[prof].allocs, r->warmup_percpu_allocs);
+		expect_u64(p, "warmup_percpu_frees", 0,
+			   r->warmup_percpu_frees);
+	} else {
+		expect_u64(p, "warmup_percpu_allocs", c.warmup_allocs * n,
+			   r->warmup_percpu_allocs);
+		/* the stash keeps what it was refilled with */
+		expect_u64(p, "warmup_percpu_frees",
+			   strategy == SHADOWSLAB_STRATEGY_STASH ? 0 :
+			   c.warmup_allocs * n, r->warmup_percpu_frees);
+	}
+	if (strategy == SHADOWSLAB_STRATEGY_CTOR ||
+	    strategy == SHADOWSLAB_STRATEGY_STASH)
+		expect(p, r->retained_percpu_bytes > 0 &&
+			  r->retained_percpu_bytes % dev_info.nr_possible_cpus == 0,
+		       "expected retained_percpu_bytes a positive multiple of %u possible CPUs, got %llu\n",
+		       dev_info.nr_possible_cpus, r->retained_percpu_bytes);
+	else
+		expect_u64(p, "retained_percpu_bytes", 0,
+			   r->retained_percpu_bytes);
+}
+
 static void test_matrix_run(__u32 strategy, unsigned int prof,
 			    const __u32 *cpus, unsigned int nr_cpus)
 {
 	struct shadowslab_thread_result res[MAX_THREADS];
 	struct shadowslab_run r;
 	long long balance = module_balance();
-	unsigned int allocs = profiles[prof].allocs;
-	u64 per_run = cycles * nr_cpus * allocs;
-	u64 per_warmup = (u64)WARMUP * nr_cpus * allocs;
 	struct point p;
 	int err;
 
@@ -219,44 +255,13 @@ static void test_matrix_run(__u32 strategy, unsigned int prof,
 	}
 	point_end(&p);
 
-	point_init(&p, "%s %s, %u thread%s: percpu allocation counts, nothing leaked",
+	point_init(&p, "%s %s, %u thread%s: percpu allocs, ctor and dtor calls, retained memory, nothing leaked",
 		   strategy_names[strategy], profiles[prof].name, nr_cpus,
 		   nr_cpus == 1 ? "" : "s");
-	if (!err) {
-		switch (strategy) {
-		case SHADOWSLAB_STRATEGY_PERCPU:
-			expect_u64(&p, "percpu_allocs (cycles * threads * allocations per object)",
-				   per_run, r.percpu_allocs);
-			expect_u64(&p, "percpu_frees", per_run, r.percpu_frees);
-			expect_u64(&p, "warmup_percpu_allocs", per_warmup,
-				   r.warmup_percpu_allocs);
-			expect_u64(&p, "warmup_percpu_frees", per_warmup,
-				   r.warmup_percpu_frees);
-			break;
-		case SHADOWSLAB_STRATEGY_CTOR:
-			expect_u64(&p, "percpu_allocs (timed, after warm-up)",
-				   0, r.percpu_allocs);
-			expect_u64(&p, "percpu_frees (timed, after warm-up)",
-				   0, r.percpu_frees);
-			expect(&p, r.warmup_percpu_allocs > 0 &&
-				   r.warmup_percpu_allocs % allocs == 0,
-			       "expected warmup_percpu_allocs a positive multiple of %u (whole objects constructed), got %llu\n",
-			       allocs, r.warmup_percpu_allocs);
-			expect_u64(&p, "warmup_percpu_frees", 0,
-				   r.warmup_percpu_frees);
-			break;
-		default:
-			expect_u64(&p, "percpu_allocs", 0, r.percpu_allocs);
-			expect_u64(&p, "percpu_frees", 0, r.percpu_frees);
-			expect_u64(&p, "warmup_percpu_allocs", 0,
-				   r.warmup_percpu_allocs);
-			expect_u64(&p, "warmup_percpu_frees", 0,
-				   r.warmup_percpu_frees);
-			break;
-		}
-	} else {
+	if (!err)
+		expect_counts(&p, &r, strategy, prof, nr_cpus);
+	else
 		expect(&p, false, "RUN failed\n");
-	}
 	expect_u64(&p, "INFO percpu_allocs - percpu_frees (vs before the run)",
 		   balance, module_balance());
 	point_end(&p);
@@ -313,129 +318,6 @@ static void test_duration(void)
 
 /* ----------------------------------------------- 4, 5: runs in a child */
 
-/* What a child's RUN returned, through a pipe. */
-struct report {
-	int err;
-	struct shadowslab_run run;
-	struct shadowslab_thread_result res[MAX_THREADS];
-};
-
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
-/* No SA_RESTART: the signal must reach RUN, which then returns. */
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-/*
- * Fork a child that runs @r (pointers into this process's memory, which
- * the child shares a copy of) and writes its report to the pipe.
- */
-static pid_t start_child(const struct shadowslab_run *r, int *rd)
-{
-	int pipefd[2];
-	pid_t pid;
-
-	if (pipe(pipefd))
-		return -1;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		struct report rep;
-
-		close(pipefd[0]);
-		catch_signals();
-		memset(&rep, 0, sizeof(rep));
-		rep.run = *r;
-		rep.run.results_ptr = (uintptr_t)rep.res;
-		rep.err = do_run(&rep.run);
-		if (write(pipefd[1], &rep, sizeof(rep)) != sizeof(rep))
-			_exit(2);
-		_exit(0);
-	}
-	close(pipefd[1]);
-	*rd = pipefd[0];
-	return pid;
-}
-
-static bool read_report(int rd, struct report *rep)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < sizeof(*rep)) {
-		n = read(rd, (char *)rep + got, sizeof(*rep) - got);
-		if (n <= 0)
-			return false;
-		got += n;
-	}
-	return true;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/*
- * Poll RUN_PROGRESS until the run is in @phase, with timed cycles done if
- * that is the timed phase; false if @pid exits first or after
- * WAIT_SECONDS.  Waiting for a state, not measuring time.
- */
-static bool wait_phase(pid_t pid, __u32 phase,
-		       struct shadowslab_run_progress *pr)
-{
-	int i, status;
-
-	for (i = 0; i < WAIT_SECONDS * 100; i++) {
-		if (progress(pr) == 0 && pr->phase == phase &&
-		    (phase != SHADOWSLAB_PHASE_TIMED || pr->cycles > 0))
-			return true;
-		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
-			ksft_print_msg("the child running the workload exited early (status 0x%x)\n",
-				       status);
-			return false;
-		}
-		sleep_ms(10);
-	}
-	ksft_print_msg("no phase %u within %d s: last RUN_PROGRESS phase %u, cycles %llu\n",
-		       phase, WAIT_SECONDS, pr->phase, pr->cycles);
-	return false;
-}
-
-/* Reap @pid, killing it if it does not exit by itself in WAIT_SECONDS. */
-static int reap(pid_t pid)
-{
-	int i, status = 0;
-
-	for (i = 0; i < WAIT_SECONDS * 100; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		sleep_ms(10);
-	}
-	ksft_print_msg("child %d did not exit: SIGKILL\n", pid);
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return status;
-}
-
 static void expect_idle_and_usable(struct point *p, long long balance)
 {
 	struct shadowslab_thread_result res[1];
@@ -470,7 +352,7 @@ static void expect_idle_and_usable(struct point *p, long long balance)
 		expect_u64(p, "new RUN percpu_allocs (pre-filled; 100 * 2)",
 			   200, r.percpu_allocs);
 		expect_u64(p, "new RUN warmup_percpu_allocs (pre-filled; warm-up * 2)",
-			   WARMUP * 2, r.warmup_percpu_allocs);
+			   RUN_WARMUP_CYCLES * 2, r.warmup_percpu_allocs);
 	}
 	expect_u64(p, "INFO percpu_allocs - percpu_frees (vs before)",
 		   balance, module_balance());
@@ -486,7 +368,7 @@ static void test_busy_and_sigint(void)
 	struct shadowslab_run_progress pr, pr2;
 	struct shadowslab_run r, busy;
 	long long balance = module_balance();
-	struct report rep;
+	struct run_report rep;
 	struct point p;
 	int rd = -1, status, i, err;
 	bool timed, got;
@@ -497,10 +379,11 @@ static void test_busy_and_sigint(void)
 	r.sample_shift = 2;
 
 	point_init(&p, "RUN_PROGRESS from another process: TIMED, nr_threads, duration, growing cycles");
-	pid = start_child(&r, &rd);
+	pid = start_run_child(&r, &rd);
 	if (pid < 0)
 		ksft_exit_fail_msg("fork: %s\n", errno_name(errno));
-	timed = wait_phase(pid, SHADOWSLAB_PHASE_TIMED, &pr);
+	timed = wait_phase(pid, SHADOWSLAB_PHASE_TIMED, RUN_CHILD_WAIT_SECONDS,
+			   &pr);
 	expect(&p, timed, "expected the child's run to reach the timed phase\n");
 	if (timed) {
 		expect_u64(&p, "nr_threads", nr_online, pr.nr_threads);
@@ -508,7 +391,7 @@ static void test_busy_and_sigint(void)
 			   pr.target_cycles);
 		expect_u64(&p, "duration_ns", LONG_RUN_NS, pr.duration_ns);
 		/* Cycles grow: poll for it, bounded. */
-		for (i = 0; i < WAIT_SECONDS * 100; i++) {
+		for (i = 0; i < RUN_CHILD_WAIT_SECONDS * 100; i++) {
 			if (progress(&pr2) || pr2.cycles > pr.cycles)
 				break;
 			sleep_ms(10);
@@ -535,9 +418,9 @@ static void test_busy_and_sigint(void)
 
 	point_init(&p, "SIGINT in the timed phase: RUN returns 0, CANCELLED, partial results");
 	kill(pid, SIGINT);
-	got = read_report(rd, &rep);
+	got = read_run_report(rd, &rep);
 	close(rd);
-	status = reap(pid);
+	status = reap(pid, RUN_CHILD_WAIT_SECONDS);
 	expect(&p, WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "expected the child to exit 0, got status 0x%x\n", status);
 	expect(&p, got, "expected the child's report\n");
@@ -568,7 +451,7 @@ static void test_sigint_warmup(void)
 	struct shadowslab_run_progress pr;
 	long long balance = module_balance();
 	struct shadowslab_run r;
-	struct report rep;
+	struct run_report rep;
 	struct point p;
 	int rd = -1, status;
 	bool got;
@@ -578,15 +461,16 @@ static void test_sigint_warmup(void)
 	run_init(&r, SHADOWSLAB_STRATEGY_PERCPU, SHADOWSLAB_PROFILE_MM_6_6,
 		 online, nr_online, 100, 0, NULL);
 	r.warmup_cycles = SHADOWSLAB_RUN_MAX_CYCLES;
-	pid = start_child(&r, &rd);
+	pid = start_run_child(&r, &rd);
 	if (pid < 0)
 		ksft_exit_fail_msg("fork: %s\n", errno_name(errno));
-	expect(&p, wait_phase(pid, SHADOWSLAB_PHASE_WARMUP, &pr),
+	expect(&p, wait_phase(pid, SHADOWSLAB_PHASE_WARMUP,
+			       RUN_CHILD_WAIT_SECONDS, &pr),
 	       "expected the child's run to reach warm-up\n");
 	kill(pid, SIGINT);
-	got = read_report(rd, &rep);
+	got = read_run_report(rd, &rep);
 	close(rd);
-	status = reap(pid);
+	status = reap(pid, RUN_CHILD_WAIT_SECONDS);
 	expect(&p, WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "expected the child to exit 0, got status 0x%x\n", status);
 	expect(&p, got, "expected the child's report\n");
@@ -615,13 +499,14 @@ static void test_sigkill(void)
 	point_init(&p, "SIGKILL mid-run: the caller dies, runner idle and usable, nothing leaked");
 	run_init(&r, SHADOWSLAB_STRATEGY_PERCPU, SHADOWSLAB_PROFILE_MM_6_6,
 		 online, nr_online, 0, LONG_RUN_NS, NULL);
-	pid = start_child(&r, &rd);
+	pid = start_run_child(&r, &rd);
 	if (pid < 0)
 		ksft_exit_fail_msg("fork: %s\n", errno_name(errno));
-	expect(&p, wait_phase(pid, SHADOWSLAB_PHASE_TIMED, &pr),
+	expect(&p, wait_phase(pid, SHADOWSLAB_PHASE_TIMED,
+			       RUN_CHILD_WAIT_SECONDS, &pr),
 	       "expected the child's run to reach the timed phase\n");
 	kill(pid, SIGKILL);
-	status = reap(pid);
+	status = reap(pid, RUN_CHILD_WAIT_SECONDS);
 	close(rd);
 	expect(&p, WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 	       "expected the child killed by SIGKILL, got status 0x%x\n",
@@ -631,15 +516,6 @@ static void test_sigkill(void)
 }
 
 /* ------------------------------------------------- 7. bad arguments */
-
-static void result_err(const char *name, int got, int expected)
-{
-	if (got != expected)
-		ksft_print_msg("%s: expected %s, got %s\n", name,
-			       errno_name(expected), errno_name(got));
-	ksft_test_result(got == expected, "%s: %s\n", name,
-			 errno_name(expected));
-}
 
 /* A valid, short run: each case breaks one thing. */
 static struct shadowslab_thread_result bad_res[MAX_THREADS];
@@ -662,7 +538,7 @@ static void test_bad_args(void)
 {
 	__u32 possible[CPU_SETSIZE], offline = UINT32_MAX;
 	__u32 dup[2] = { online[0], online[0] };
-	__u32 too_big[1] = { info.nr_cpu_ids };
+	__u32 too_big[1] = { dev_info.nr_cpu_ids };
 	__u32 off[1];
 	struct shadowslab_run r;
 	unsigned char big[sizeof(r) + 32];
@@ -700,7 +576,7 @@ static void test_bad_args(void)
 	}
 	r = valid_run(dup, 2);
 	bad_run("RUN the same CPU twice", r, EINVAL);
-	r = valid_run(online, info.nr_cpu_ids + 1);
+	r = valid_run(online, dev_info.nr_cpu_ids + 1);
 	bad_run("RUN nr_cpus > nr_cpu_ids", r, EINVAL);
 	r = valid_run(online, 1);
 	r.cycles = SHADOWSLAB_RUN_MAX_CYCLES + 1;
@@ -751,18 +627,51 @@ static void test_bad_args(void)
 	r = valid_run(online, 1);
 	r.results_ptr = 0;
 	bad_run("RUN results_ptr NULL", r, EFAULT);
+	r = valid_run(online, 1);
+	r.live = SHADOWSLAB_RUN_MAX_LIVE + 1;
+	bad_run("RUN live > SHADOWSLAB_RUN_MAX_LIVE", r, EINVAL);
+	r = valid_run(online, 1);
+	r.retain = SHADOWSLAB_NR_RETAIN;
+	bad_run("RUN unknown retain policy", r, EINVAL);
+	r = valid_run(online, 1);
+	r.min_partial = SHADOWSLAB_RUN_MAX_MIN_PARTIAL + 1;
+	bad_run("RUN min_partial > SHADOWSLAB_RUN_MAX_MIN_PARTIAL", r, EINVAL);
+	r = valid_run(online, 1);
+	r.mt_fraction_ppm = SHADOWSLAB_PPM + 1;
+	bad_run("RUN mt_fraction_ppm > a million", r, EINVAL);
+	/* Eight 32 KiB regions cannot be one percpu allocation. */
+	r = valid_run(online, 1);
+	r.strategy = SHADOWSLAB_STRATEGY_MERGED;
+	r.spec.profile = SHADOWSLAB_PROFILE_CUSTOM;
+	r.spec.nr_regions = SHADOWSLAB_MAX_REGIONS;
+	for (i = 0; i < SHADOWSLAB_MAX_REGIONS; i++)
+		r.spec.regions[i].size = SHADOWSLAB_REGION_MAX_SIZE;
+	bad_run("RUN merged, regions larger than one percpu allocation", r,
+		EINVAL);
 
 	/* The extensible struct: smaller than VER0, larger with a tail. */
 	r = valid_run(online, 1);
-	err = ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, SHADOWSLAB_IOC_MAGIC,
+	err = ioctl(dev_fd, _IOC(_IOC_READ | _IOC_WRITE, SHADOWSLAB_IOC_MAGIC,
 			     0x20, SHADOWSLAB_RUN_SIZE_VER0 - 8), &r) ?
 	      errno : 0;
 	result_err("RUN struct smaller than VER0", err, EINVAL);
+	/* An older tool's struct: the new fields read as 0, as before. */
+	r = valid_run(online, 1);
+	r.strategy = SHADOWSLAB_STRATEGY_PERCPU;
+	err = ioctl(dev_fd, _IOC(_IOC_READ | _IOC_WRITE, SHADOWSLAB_IOC_MAGIC,
+			     0x20, SHADOWSLAB_RUN_SIZE_VER0), &r) ?
+	      errno : 0;
+	ok = !err && r.total_cycles == 10 && r.percpu_allocs == 10 * 2;
+	if (!ok)
+		ksft_print_msg("RUN of VER0 size: expected success, 10 cycles and 20 percpu allocs, got %s, %llu and %llu\n",
+			       errno_name(err), r.total_cycles,
+			       r.percpu_allocs);
+	ksft_test_result(ok, "RUN struct of VER0 size (an older tool): runs as before\n");
 	memset(big, 0, sizeof(big));
 	r = valid_run(online, 1);
 	memcpy(big, &r, sizeof(r));
 	big[sizeof(r) + 3] = 1;
-	err = ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, SHADOWSLAB_IOC_MAGIC,
+	err = ioctl(dev_fd, _IOC(_IOC_READ | _IOC_WRITE, SHADOWSLAB_IOC_MAGIC,
 			     0x20, sizeof(big)), big) ? errno : 0;
 	result_err("RUN larger struct, non-zero tail", err, E2BIG);
 
@@ -879,22 +788,7 @@ static int mode_leave_cache(unsigned int count)
 /* ------------------------------------------------------------------ main */
 
 #define PLAN	(SHADOWSLAB_NR_STRATEGIES * ARRAY_SIZE(profiles) * 2 * 2 + \
-		 1 + 4 + 1 + 1 + 25)
-
-static void setup(void)
-{
-	int n;
-
-	fd = shadowslab_open();
-	get_info(&info);
-	n = read_cpulist("/sys/devices/system/cpu/online", online,
-			 MAX_THREADS);
-	if (n <= 0) {
-		online[0] = 0;
-		n = 1;
-	}
-	nr_online = n;
-}
+		 1 + 4 + 1 + 1 + 31)
 
 int main(int argc, char **argv)
 {
@@ -902,13 +796,13 @@ int main(int argc, char **argv)
 
 	if (argc > 1) {
 		setvbuf(stdout, NULL, _IOLBF, 0);
-		fd = open(SHADOWSLAB_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
+		dev_fd = open(SHADOWSLAB_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+		if (dev_fd < 0) {
 			printf("open %s: %s\n", SHADOWSLAB_DEVICE_PATH,
 			       errno_name(errno));
 			return 1;
 		}
-		setup();
+		nr_online = online_cpus(online, MAX_THREADS);
 		if (!strcmp(argv[1], "--run-until-signal"))
 			return mode_run_until_signal();
 		if (!strcmp(argv[1], "--wait-timed") && argc > 2)
@@ -922,11 +816,12 @@ int main(int argc, char **argv)
 
 	shadowslab_test_start();
 	ksft_set_plan(PLAN);
-	setup();
+	shadowslab_device();
+	nr_online = online_cpus(online, MAX_THREADS);
 	cycles = shadowslab_test_scaled(FULL_CYCLES, 100);
 	ksft_print_msg("%u online CPUs (first %u), %u possible, nr_cpu_ids %u; %llu cycles per thread\n",
-		       nr_online, online[0], info.nr_possible_cpus,
-		       info.nr_cpu_ids, cycles);
+		       nr_online, online[0], dev_info.nr_possible_cpus,
+		       dev_info.nr_cpu_ids, cycles);
 	if (progress(&pr) || pr.phase != SHADOWSLAB_PHASE_IDLE)
 		ksft_exit_fail_msg("RUN_PROGRESS before any run: expected IDLE, got %s, phase %u\n",
 				   errno_name(errno), pr.phase);
@@ -936,8 +831,8 @@ int main(int argc, char **argv)
 	test_busy_and_sigint();		/* 4 */
 	test_sigint_warmup();		/* 1 */
 	test_sigkill();			/* 1 */
-	test_bad_args();		/* 25 */
+	test_bad_args();		/* 31 */
 
-	close(fd);
+	close(dev_fd);
 	ksft_finished();
 }

@@ -118,7 +118,8 @@ own=$(value '.percpu_allocs' "$tmp/rt.json")
 seen=$(value '.trace.percpu.by_module.shadowslab.allocs' "$tmp/rt.json")
 ksft_print_msg "run --trace percpu x2: exit $rc; timed phase allocs: module $own, tracer $seen"
 # The tracer's timed segment is the timed phase less about a millisecond
-# at either edge (traced_run.hpp): it may miss a little, never add.
+# at either edge (tools/shadowctl/trace/traced_run.hpp): it may miss a
+# little, never add.
 if ((rc == 0)) && [[ $own =~ ^[0-9]+$ && $seen =~ ^[0-9]+$ ]] && ((own > 0 && seen <= own && seen * 100 >= own * 90)); then
 	ksft_test_result_pass "run --trace: the timed phase's allocations agree with the module's count"
 else

@@ -12,14 +12,16 @@
 # A map is there when a line of the output starts with "@name" (bpftrace
 # prints every map left at exit).
 #
-# SHADOWCTL names the binary (default: build/tools/shadowctl/shadowctl).
+# SHADOWCTL names the binary (default: build/tools/shadowctl/shadowctl);
+# SHADOWSLAB_BPFTRACE_DIR the scripts' directory (default: scripts/bpftrace;
+# run_tests.sh of an installed tree sets both).
 
 selftests=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=ksft.sh source-path=SCRIPTDIR
 . "$selftests/ksft.sh"
 
 shadowctl=${SHADOWCTL:-$selftests/../build/tools/shadowctl/shadowctl}
-scripts=$selftests/../scripts/bpftrace
+scripts=${SHADOWSLAB_BPFTRACE_DIR:-$selftests/../scripts/bpftrace}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -46,6 +46,9 @@ perf=$(command -v "perf_$(uname -r | cut -d. -f1,2)" || command -v perf)
 if [[ -z $perf ]] || ! "$perf" version >/dev/null 2>&1; then
 	ksft_exit_skip "no perf for this kernel (linux-perf)"
 fi
+if [[ ! -e /sys/kernel/btf/vmlinux ]]; then
+	ksft_exit_skip "the kernel has no BTF (/sys/kernel/btf/vmlinux), which the tracer needs"
+fi
 address=$(awk '$3 == "pcpu_alloc_mutex" && $4 == "" { print $1; exit }' /proc/kallsyms)
 if [[ -z $address || $address =~ ^0+$ ]]; then
 	ksft_exit_skip "pcpu_alloc_mutex's address is not in /proc/kallsyms"

@@ -850,9 +850,7 @@ int main(void)
 
 	shadowslab_test_start();
 	ksft_set_plan(11);
-	fd = shadowslab_open();
-	if (get_info(&info))
-		ksft_exit_fail_msg("INFO: %s\n", errno_name(errno));
+	shadowslab_device();
 	nr_online = online_cpus(online, 64);
 	nr_workers = w && atoi(w) > 0 ? (unsigned int)atoi(w) : 4;
 	if (nr_workers > MAX_WORKERS)
@@ -873,7 +871,7 @@ int main(void)
 	nr_caches0 = list_ids(caches0_ids);
 	balance0 = module_balance();
 	ksft_print_msg("seed %llu (STRESS_SEED reproduces the choices), %u online CPUs, %u possible, %u caches before\n",
-		       seed, nr_online, info.nr_possible_cpus, nr_caches0);
+		       seed, nr_online, dev_info.nr_possible_cpus, nr_caches0);
 
 	test_races();		/* 3 */
 	test_warmup_cancel_out_fields();	/* 1 */
@@ -882,6 +880,6 @@ int main(void)
 
 	printf("# stress-summary: concurrency_ops=%llu run_ebusy=%llu\n",
 	       summary_ops, summary_ebusy);
-	close(fd);
+	close(dev_fd);
 	ksft_finished();
 }

@@ -15,11 +15,21 @@
 #     exact after each call; the knob off, ALLOC works; DESTROY balances.
 #
 # (b) failslab and fail_page_alloc (kernels with CONFIG_FAULT_INJECTION_
-#     DEBUG_FS, such as the debug kernel; skipped elsewhere), aimed at the
-#     module's callers only: task-filter Y, /proc/PID/make-it-fail 1 for the
-#     calling task only while it is in the ioctl, ignore-gfp-wait N,
-#     cache-filter N, ignore-gfp-highmem N, min-order 0, a probability and
-#     a bounded "times" (the injected count is what "times" lost):
+#     DEBUG_FS and CONFIG_FAULT_INJECTION_STACKTRACE_FILTER, such as the
+#     debug kernel; skipped elsewhere), aimed at the module's own
+#     allocation sites only: task-filter Y, /proc/PID/make-it-fail 1 for
+#     the calling task only while it is in the ioctl, and the stack-trace
+#     filter requiring a return address in the module's core within the
+#     first $stack_depth frames above the failure point, so that a failure
+#     lands where the module itself calls the allocator, never deep in a
+#     kernel function it called (such as kmem_cache_create(), whose 6.1
+#     sysfs_slab_add() leaks the kobject's name when its kobject_init_and_add()
+#     fails); ignore-gfp-wait N, cache-filter N, ignore-gfp-highmem N,
+#     min-order 0, a probability and a bounded "times" (the injected count
+#     is what "times" lost).  bpftrace watches the return of
+#     should_failslab() and should_fail_alloc_page() throughout (b): a
+#     last point checks that every failure they injected was in an
+#     allocation the module made itself, its caller's caller at most.
 #      - ALLOCs from this task: an error only with a failure injected, only
 #        ENOMEM or done < count, objs_held and identities exact;
 #        injections that reach no caller (absorbed by kmemleak's and
@@ -56,7 +66,20 @@ saved=()
 faults=0
 
 knobs=(probability interval times space verbose task-filter ignore-gfp-wait
-	cache-filter ignore-gfp-highmem min-order)
+	cache-filter ignore-gfp-highmem min-order stacktrace-depth require-start
+	require-end reject-start reject-end)
+
+# How many return addresses the stack-trace filter looks at for the
+# module, from the fault-injection hook up.  On the debug kernel the
+# module's own calls into the allocator are within 5 (__should_failslab,
+# should_failslab, __kmem_cache_alloc_node, kmalloc_trace, the module; or
+# should_fail_alloc_page, __alloc_pages, the module), while allocations
+# made on its behalf inside the allocator or inside a kernel function it
+# calls sit deeper: kmemleak's metadata for the module's kmem_cache_alloc()
+# at 6 (..., kmem_cache_alloc, __create_object, kmem_cache_alloc, the
+# module), kmem_cache_create()'s kstrdup_const() at 8 or more.
+stack_depth=5
+
 
 save_knobs() {
 	local d k
@@ -101,7 +124,7 @@ untrack() {
 
 ksft_print_header
 stress_require_module
-ksft_set_plan 12
+ksft_set_plan 13
 
 hv info info || ksft_exit_fail_msg "stress_helper info failed"
 balance0=$((info_percpu_allocs - info_percpu_frees))
@@ -159,14 +182,16 @@ b_points=(
 	"failslab + fail_page_alloc: RUN from this task (setup path): 0 or ENOMEM, runner idle"
 	"failslab + fail_page_alloc: RUN with its kthreads failing (percpu, ctor): 0 or ENOMEM"
 	"after the injections: knobs restored, caches work, DESTROY balance, allocs == frees"
+	"every injected failure was in an allocation the module made itself"
 )
 missing=
-for f in $dbg/failslab $dbg/fail_page_alloc /proc/self/make-it-fail; do
+for f in $dbg/failslab $dbg/fail_page_alloc /proc/self/make-it-fail \
+	$dbg/failslab/require-start; do
 	[[ -e $f ]] || missing+=" $f"
 done
 if [[ -n $missing ]]; then
 	for desc in "${b_points[@]}"; do
-		ksft_test_result_skip "$desc: no$missing (needs CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS)"
+		ksft_test_result_skip "$desc: no$missing (needs CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS, CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)"
 	done
 	echo "# stress-summary: faults_injected=$faults"
 	ksft_finished
@@ -174,6 +199,54 @@ fi
 
 save_knobs
 budget=$(scaled 200 20)
+
+# The module's core (its text, then its data), from /proc/modules.  Bash
+# arithmetic wraps at 64 bits and printf %x prints the bits, so kernel
+# addresses survive the sum.
+read -r mod_size mod_base < <(awk '$1 == "shadowslab" { print $2, $6 }' /proc/modules)
+require_start=$mod_base
+require_end=$(printf '0x%x' $((mod_base + mod_size)))
+ksft_print_msg "failures aimed at the module's own allocation sites: a return address in [$require_start, $require_end) within $stack_depth frames"
+
+# watch_injections: bpftrace, until unwatch_injections, counting the
+# kernel stacks above every should_failslab() and should_fail_alloc_page()
+# that injected a failure.  (Printing them with the failslab "verbose" knob
+# would miss most: allocations with __GFP_NOWARN fail silently.)
+watch_injections() {
+	watch_out=$(mktemp)
+	bpftrace -e 'kretprobe:should_failslab, kretprobe:should_fail_alloc_page
+		/retval/ { @[kstack(4)] = count(); }' >"$watch_out" 2>&1 &
+	watch_pid=$!
+	# Under the debug kernel bpftrace takes a while to attach.
+	for _ in $(seq 600); do
+		grep -q '^Attaching' "$watch_out" && sleep 1 && return 0
+		kill -0 "$watch_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	ksft_print_msg "bpftrace did not attach: $(cat "$watch_out")"
+	return 1
+}
+
+# unwatch_injections: stop bpftrace and check what it saw: each stack must
+# hold one of the module's functions (shadow*) within its first three
+# frames, as the allocator's entry points call it.  Prints the count, and
+# every stack that breaks the rule; fails if one did.
+unwatch_injections() {
+	local verdict
+	kill -INT "$watch_pid" 2>/dev/null
+	wait "$watch_pid"
+	verdict=$(awk '
+		/^@\[/ { n = 0; at = 0; blk = ""; next }
+		/^ +[^ ]/ { n++; if (!at && $1 ~ /^shadow/) at = n; blk = blk "\n" $0; next }
+		/^\]: [0-9]+/ {
+			c = substr($0, 4) + 0; seen += c
+			if (!at || at > 3) { stray += c; printf "%d of:%s\n", c, blk }
+		}
+		END { print "seen=" seen + 0 " stray=" stray + 0 }' "$watch_out")
+	rm -f "$watch_out"
+	ksft_print_msg "$verdict"
+	[[ $verdict == *" stray=0" ]]
+}
 
 # times_left: the sum of both "times" (they count down per injection).
 times_left() {
@@ -191,6 +264,11 @@ arm() {
 		echo "$2" >$dbg/$d/times
 		echo N >$dbg/$d/ignore-gfp-wait
 		echo 1 >$dbg/$d/verbose
+		echo "$stack_depth" >$dbg/$d/stacktrace-depth
+		echo "$require_start" >$dbg/$d/require-start
+		echo "$require_end" >$dbg/$d/require-end
+		echo 0 >$dbg/$d/reject-start
+		echo 0 >$dbg/$d/reject-end
 	done
 	echo N >$dbg/failslab/cache-filter
 	echo N >$dbg/fail_page_alloc/ignore-gfp-highmem
@@ -213,6 +291,13 @@ show_alloc_warnings() {
 		ksft_print_msg "$log"
 	fi
 }
+
+watching=0
+if ! command -v bpftrace >/dev/null; then
+	ksft_print_msg "no bpftrace: the injected failures' stacks go unchecked"
+elif watch_injections; then
+	watching=1
+fi
 
 # -- b1: ALLOCs from this task
 echo "$marker: (b) ALLOC" >/dev/kmsg
@@ -357,6 +442,10 @@ ksft_test_result $((!ok)) "${b_points[3]}"
 
 # -- b4: afterwards
 restore_knobs
+if ((watching)); then
+	unwatch_injections
+	injection_sites=$?
+fi
 ok=1
 for id in "${cache_ids[@]}"; do
 	hv a alloc "$id" 100
@@ -376,6 +465,12 @@ if ((info_percpu_allocs - info_percpu_frees != balance0 || info_caches != caches
 fi
 hv w wait-phase 0 10 || ok=0
 ksft_test_result $((!ok)) "${b_points[4]}"
+
+if ((watching)); then
+	ksft_test_result "$injection_sites" "${b_points[5]}"
+else
+	ksft_test_result_skip "${b_points[5]}: bpftrace could not watch them"
+fi
 
 echo "# stress-summary: faults_injected=$faults"
 ksft_finished

@@ -11,6 +11,13 @@
 #   fault_inject.sh  the constructor fault knob; failslab/fail_page_alloc
 #                    where the kernel has them (else those points skip)
 #   mem_pressure.sh  a memory hog against a cache full of percpu memory
+#   destroy_race     DESTROY and unload while drop_caches, CPU hotplug and
+#                    runs move objects; no refusal of an empty cache
+#   purge_large      a million objects freed and destroyed under
+#                    preempt=none: no soft lockup or RCU stall
+#   list_fault       CACHE_LIST waiting on a userfaultfd page while another
+#                    process's cache commands complete
+#   hotplug_in_run   a CPU offline during a run: its thread says MOVED
 #
 # Each test prints "# stress-summary: KEY=N ..."; at the end this prints
 #   # stress summary: bad_inputs=N faults_injected=N hotplug_rounds=N pressure_rounds=N
@@ -23,9 +30,11 @@
 # the run began: then that one is used as it is and left loaded.
 #
 # How to run it (as root, in a guest; CMD gets a clean environment, so
-# pass the scale with --scale):
-#   scripts/vm-run --cpus 2 --maxcpus 4 --mem 1G --timeout 900 -- \
-#       selftests/stress/run_stress.sh
+# pass the scale with --scale), as "make check" does:
+#   scripts/vm-run --cpus 2 --maxcpus 4 --mem 1G --append preempt=none \
+#       --timeout 1800 -- selftests/stress/run_stress.sh
+# (preempt=none: purge_large wants kernel code not preempted, and switches
+# a PREEMPT_DYNAMIC kernel booted otherwise for its own duration.)
 # The memory-pressure test alone in a small guest (quicker hog):
 #   scripts/vm-run --cpus 2 --maxcpus 4 --mem 512M --timeout 600 -- \
 #       selftests/stress/run_stress.sh mem_pressure.sh
@@ -43,12 +52,14 @@ top=$(cd "$stress/../.." && pwd)
 output=${OUTPUT:-$top/build/selftests}
 bin=$output/stress
 module=$top/kmod/shadowslab.ko
-sysmod=/sys/module/shadowslab
 
-all_tests=(fuzz_ioctl concurrency hotplug.sh fault_inject.sh mem_pressure.sh)
+all_tests=(fuzz_ioctl concurrency hotplug.sh fault_inject.sh mem_pressure.sh
+	destroy_race purge_large list_fault hotplug_in_run)
 declare -A base_timeout=(
 	[fuzz_ioctl]=600 [concurrency]=600 [hotplug.sh]=600
 	[fault_inject.sh]=600 [mem_pressure.sh]=900
+	[destroy_race]=600 [purge_large]=600 [list_fault]=300
+	[hotplug_in_run]=300
 )
 
 usage() {
@@ -73,33 +84,15 @@ not run as root.
 EOF
 }
 
-usage_error() {
-	echo "run_stress.sh: $*" >&2
-	echo "Try '$0 --help'." >&2
-	exit 2
-}
+# shellcheck source=../run_lib.sh source-path=SCRIPTDIR
+. "$stress/../run_lib.sh"
 
 requested=()
+export STRESS_SCALE=${STRESS_SCALE:-1}
+driver_options STRESS_SCALE "$@"
+set -- "${driver_args[@]}"
 while (($#)); do
 	case $1 in
-	--module)
-		(($# >= 2)) || usage_error "--module needs a path"
-		module=$2
-		shift 2
-		;;
-	--module=*)
-		module=${1#--module=}
-		shift
-		;;
-	--scale)
-		(($# >= 2)) || usage_error "--scale needs a number"
-		export STRESS_SCALE=$2
-		shift 2
-		;;
-	--scale=*)
-		export STRESS_SCALE=${1#--scale=}
-		shift
-		;;
 	--fuzz-inputs)
 		(($# >= 2)) || usage_error "--fuzz-inputs needs a count"
 		[[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "--fuzz-inputs wants a positive count, not '$2'"
@@ -123,11 +116,6 @@ while (($#)); do
 		;;
 	esac
 done
-module=$(realpath -m -- "$module")
-export STRESS_SCALE=${STRESS_SCALE:-1}
-if ! awk -v s="$STRESS_SCALE" 'BEGIN { exit !(s ~ /^[0-9]*\.?[0-9]+$/ && s > 0) }'; then
-	usage_error "STRESS_SCALE must be a positive number, not '$STRESS_SCALE'"
-fi
 
 tests=()
 for t in "${requested[@]:-${all_tests[@]}}"; do
@@ -139,20 +127,7 @@ for t in "${requested[@]:-${all_tests[@]}}"; do
 	tests+=("$found")
 done
 
-if ((EUID != 0)); then
-	echo "run_stress.sh: must be run as root" >&2
-	echo "TAP version 13"
-	echo "1..0 # SKIP must be run as root"
-	exit 4
-fi
-
-diag() {
-	printf '%s\n' "$*" | sed 's/^/# /'
-}
-
-is_loaded() {
-	[[ -e $sysmod ]]
-}
+skip_unless_root "the tests load and unload shadowslab.ko"
 
 echo "TAP version 13"
 echo "1..${#tests[@]}"
@@ -166,7 +141,8 @@ if command -v make >/dev/null && command -v "${CC:-cc}" >/dev/null; then
 else
 	echo "# no make or compiler here: running the programs already built in $bin"
 fi
-export STRESS_BIN=$bin OUTPUT=$output
+# destroy_race unloads the module and loads it again from there.
+export STRESS_BIN=$bin OUTPUT=$output SHADOWSLAB_KO=$module
 
 # Slower kernels get longer timeouts: the debug kernel, and larger scales.
 factor=1
@@ -221,25 +197,11 @@ for t in "${tests[@]}"; do
 		loaded_here=1
 	fi
 
-	if [[ $t == *.sh ]]; then
-		path=$stress/$t
-	else
-		path=$bin/$t
-	fi
-	if [[ ! -x $path ]]; then
-		echo "# Warning: file $path is missing!"
-		echo "not ok $num $hdr"
-		fail=$((fail + 1))
-		continue
-	fi
-
 	marker="shadowslab stress: $num/${#tests[@]} $t"
-	echo "$marker" >/dev/kmsg
 	log=$(mktemp)
 	t0=$SECONDS
-	timeout -k 10 $((base_timeout[$t] * factor)) "$path" </dev/null 2>&1 |
-		tee "$log" | sed -u 's/^/# /'
-	rc=${PIPESTATUS[0]}
+	run_test "$(test_program "$t" "$stress" "$bin")" $((base_timeout[$t] * factor)) "$marker" "$log"
+	rc=$?
 	echo "# $t: $((SECONDS - t0)) s"
 	# (No process substitution: the guest may have no /dev/fd.)
 	summary=$(grep '^# stress-summary:' "$log")
@@ -258,8 +220,8 @@ for t in "${tests[@]}"; do
 			unload_err="rmmod shadowslab after the test: $out"
 		else
 			loaded_here=0
-			complaint=$(dmesg | awk -v m="$marker: unload" 'found; index($0, m) { found = 1 }' |
-				grep -E 'refused|outstanding|slabs left|constructed, [0-9]+ destroyed')
+			complaint=$(dmesg_since "$marker: unload" |
+				grep -E 'destroy refused|objects still out|constructed, [0-9]+ destroyed')
 			[[ -n $complaint ]] && unload_err="the unload complained: $complaint"
 		fi
 	fi
@@ -268,27 +230,7 @@ for t in "${tests[@]}"; do
 		diag "$unload_err"
 		rc=1
 	fi
-	case $rc in
-	0)
-		echo "ok $num $hdr"
-		pass=$((pass + 1))
-		;;
-	4)
-		echo "ok $num $hdr # SKIP"
-		skip=$((skip + 1))
-		;;
-	*)
-		echo "# kernel log since the test began:"
-		dmesg | awk -v m="$marker" 'found; index($0, m) { found = 1 }' | tail -60 | sed 's/^/# /'
-		if ((rc == 124)); then
-			echo "not ok $num $hdr # TIMEOUT $((base_timeout[$t] * factor)) seconds"
-		else
-			((rc > 128)) && rc="$rc (SIG$(kill -l $((rc - 128))))"
-			echo "not ok $num $hdr # exit=$rc"
-		fi
-		fail=$((fail + 1))
-		;;
-	esac
+	tap_result "$num" "$hdr" "$rc" $((base_timeout[$t] * factor)) "$marker"
 done
 
 unload_at_exit

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * stress.h - what the stress programs (fuzz_ioctl, concurrency,
- * stress_helper) share on top of ../shadowslab_test.h: the iteration
- * scale, a seeded PRNG, TAP points with reasons, thin ioctl wrappers, the
- * cache accounting identities of test_cache.c, CPU lists and a cleanup
- * that destroys every cache a test left.
+ * stress_helper, ...) add to ../shadowslab_test.h: the iteration scale, a
+ * seeded PRNG, flags shared between processes, child processes, a
+ * hotpluggable CPU, the kernel log since a marker, and a cleanup that
+ * destroys every cache a test left, whoever created it.
  *
  * STRESS_SCALE (a positive number, default 1) scales every iteration
  * count: the debug-kernel lane, ~50x slower, runs with e.g. 0.1.  Every
@@ -13,23 +13,9 @@
 #ifndef _SHADOWSLAB_STRESS_H
 #define _SHADOWSLAB_STRESS_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
-#include <time.h>
-
 #include "shadowslab_test.h"
 
-#define STRESS_UNUSED	__attribute__((unused))
+#define STRESS_UNUSED	SHADOWSLAB_UNUSED
 #define STRESS_NOINLINE	__attribute__((__noinline__))
 
 /*
@@ -40,33 +26,107 @@
 #define FLAG_READ(x)		__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define FLAG_WRITE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
-typedef unsigned long long u64;
-
-static int fd = -1;
-static struct shadowslab_info info;
-
-/* ------------------------------------------------------------- scale */
-
-static STRESS_UNUSED double stress_scale(void)
+/* Wait, bounded, for a flag another process sets; whether it did. */
+static STRESS_UNUSED bool wait_flag(int *flag, int seconds)
 {
-	const char *s = getenv("STRESS_SCALE");
-	char *end;
-	double v;
+	int i;
 
-	if (!s || !*s)
-		return 1.0;
-	v = strtod(s, &end);
-	if (*end || !(v > 0) || v > 1000)
-		return 1.0;
-	return v;
+	for (i = 0; i < seconds * 100 && !FLAG_READ(*flag); i++)
+		sleep_ms(10);
+	return FLAG_READ(*flag);
 }
 
-/* @n scaled, at least @min. */
+/* A child process that runs @fn(@arg), then exits 0; fork failing is fatal. */
+static STRESS_UNUSED pid_t spawn(void (*fn)(void *arg), void *arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!pid) {
+		fn(arg);
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * The highest online CPU that can go offline (never CPU 0, nor the only
+ * one), its online file in @path; -1 if there is none.
+ */
+static STRESS_UNUSED int hotpluggable_cpu(char *path, size_t size)
+{
+	__u32 cpus[64];
+	int n = online_cpus(cpus, 64), i;
+
+	for (i = n - 1; i >= 0 && n > 1; i--) {
+		if (!cpus[i])
+			continue;
+		snprintf(path, size, "/sys/devices/system/cpu/cpu%u/online",
+			 cpus[i]);
+		if (!access(path, W_OK))
+			return cpus[i];
+	}
+	return -1;
+}
+
+/*
+ * Take the CPU whose online file is @path offline and online again, with
+ * @pause_ms between, until *@stop (FLAG_WRITE) is set; count the rounds in
+ * *@rounds.  The CPU is online when it returns.
+ */
+static STRESS_UNUSED void cpu_flap(const char *path, int *stop, u64 *rounds,
+				   unsigned int pause_ms)
+{
+	while (!FLAG_READ(*stop)) {
+		if (!write_file(path, "0")) {
+			sleep_ms(pause_ms);
+			write_file(path, "1");
+			(*rounds)++;
+		}
+		sleep_ms(pause_ms);
+	}
+	write_file(path, "1");
+}
+
+/*
+ * Lines of the kernel log after the one holding @marker that hold one of
+ * @needles (NULL-terminated); each is printed as a diagnostic.
+ */
+static STRESS_UNUSED unsigned int klog_since(const char *marker,
+					     const char *const *needles)
+{
+	FILE *f = popen("dmesg", "re");
+	const char *const *n;
+	char line[1024];
+	unsigned int found = 0;
+	bool since = false;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, marker)) {
+			since = true;
+			continue;
+		}
+		for (n = needles; since && *n; n++) {
+			if (strstr(line, *n)) {
+				printf("# kernel: %s", line);
+				found++;
+				break;
+			}
+		}
+	}
+	pclose(f);
+	return found;
+}
+
+/* @n times STRESS_SCALE, at least @min. */
 static STRESS_UNUSED u64 scaled(u64 n, u64 min)
 {
-	double v = (double)n * stress_scale();
-
-	return v < (double)min ? min : (u64)(v + 0.5);
+	return scale_count(n, min, shadowslab_scale("STRESS_SCALE"));
 }
 
 /* ------------------------------------------------------------ PRNG */
@@ -113,205 +173,11 @@ static STRESS_UNUSED u64 stress_seed(void)
 	       ((u64)getpid() << 32);
 }
 
-/* ------------------------------------------------------------ time */
-
-static STRESS_UNUSED u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static STRESS_UNUSED void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* ------------------------------------------------------------- ioctls */
-
-static STRESS_UNUSED int ioctl_err(unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? errno : 0;
-}
-
-static STRESS_UNUSED int get_info(struct shadowslab_info *out)
-{
-	memset(out, 0, sizeof(*out));
-	return ioctl_err(SHADOWSLAB_IOC_INFO, out);
-}
-
-/* Module-wide percpu allocations not yet freed, from INFO. */
-static STRESS_UNUSED long long module_balance(void)
-{
-	struct shadowslab_info i;
-
-	if (get_info(&i))
-		ksft_exit_fail_msg("INFO: expected success, got %s\n",
-				   errno_name(errno));
-	return (long long)(i.percpu_allocs - i.percpu_frees);
-}
-
-static STRESS_UNUSED int cache_create_spec(const struct shadowslab_profile_spec *spec,
-					   const char *name, __u32 flags,
-					   __u32 magazine, __u32 *id)
-{
-	struct shadowslab_cache_create req = {
-		.spec = *spec,
-		.flags = flags,
-		.magazine_size = magazine,
-	};
-	int err;
-
-	if (name)
-		strncpy(req.name, name, sizeof(req.name) - 1);
-	err = ioctl_err(SHADOWSLAB_IOC_CACHE_CREATE, &req);
-	if (!err)
-		*id = req.id;
-	return err;
-}
-
-static STRESS_UNUSED int cache_create(__u32 profile, const char *name,
-				      __u32 flags, __u32 magazine, __u32 *id)
-{
-	struct shadowslab_profile_spec spec = { .profile = profile };
-
-	return cache_create_spec(&spec, name, flags, magazine, id);
-}
-
-static STRESS_UNUSED int cache_destroy(__u32 id,
-				       struct shadowslab_cache_destroy *out)
-{
-	struct shadowslab_cache_destroy req = { .id = id };
-	int err = ioctl_err(SHADOWSLAB_IOC_CACHE_DESTROY, &req);
-
-	if (out)
-		*out = req;
-	return err;
-}
-
-static STRESS_UNUSED int cache_objs(unsigned long cmd, __u32 id, __u32 count,
-				    struct shadowslab_cache_objs *out)
-{
-	struct shadowslab_cache_objs req = { .id = id, .count = count };
-	int err = ioctl_err(cmd, &req);
-
-	if (out)
-		*out = req;
-	return err;
-}
-
-static STRESS_UNUSED int cache_alloc(__u32 id, __u32 count,
-				     struct shadowslab_cache_objs *out)
-{
-	return cache_objs(SHADOWSLAB_IOC_CACHE_ALLOC, id, count, out);
-}
-
-static STRESS_UNUSED int cache_free(__u32 id, __u32 count,
-				    struct shadowslab_cache_objs *out)
-{
-	return cache_objs(SHADOWSLAB_IOC_CACHE_FREE, id, count, out);
-}
-
-static STRESS_UNUSED int cache_shrink(__u32 id, __u32 flags,
-				      struct shadowslab_cache_shrink *out)
-{
-	struct shadowslab_cache_shrink req = { .id = id, .flags = flags };
-	int err = ioctl_err(SHADOWSLAB_IOC_CACHE_SHRINK, &req);
-
-	if (out)
-		*out = req;
-	return err;
-}
-
-static STRESS_UNUSED int cache_stats(__u32 id,
-				     struct shadowslab_cache_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->id = id;
-	return ioctl_err(SHADOWSLAB_IOC_CACHE_STATS, st);
-}
-
-static STRESS_UNUSED int cache_fault(__u32 id, __u32 mode, __u32 nth,
-				     __u32 ppm, __u64 seed, __u64 *injected)
-{
-	struct shadowslab_cache_fault req = {
-		.id = id, .mode = mode, .nth = nth,
-		.probability_ppm = ppm, .seed = seed,
-	};
-	int err = ioctl_err(SHADOWSLAB_IOC_CACHE_FAULT, &req);
-
-	if (!err && injected)
-		*injected = req.injected;
-	return err;
-}
-
-static STRESS_UNUSED int cache_list(__u32 *ids, __u32 capacity,
-				    __u32 *count)
-{
-	struct shadowslab_cache_list req = {
-		.ids_ptr = (uintptr_t)ids, .capacity = capacity,
-	};
-	int err = ioctl_err(SHADOWSLAB_IOC_CACHE_LIST, &req);
-
-	*count = req.count;
-	return err;
-}
-
-static STRESS_UNUSED __u32 cache_count(void)
-{
-	__u32 count = 0;
-
-	if (cache_list(NULL, 0, &count))
-		ksft_exit_fail_msg("LIST: expected success, got %s\n",
-				   errno_name(errno));
-	return count;
-}
-
-static STRESS_UNUSED int progress(struct shadowslab_run_progress *p)
-{
-	memset(p, 0, sizeof(*p));
-	return ioctl_err(SHADOWSLAB_IOC_RUN_PROGRESS, p);
-}
+/* ------------------------------------------------------------ cleanup */
 
 /*
- * Give everything back and destroy, retrying DESTROY a while on EBUSY
- * (another process may be inside an ioctl on the cache).  0 or the errno
- * of the last DESTROY.
- */
-static STRESS_UNUSED int cache_cleanup(__u32 id,
-				       struct shadowslab_cache_destroy *out)
-{
-	int err = 0, i;
-
-	for (i = 0; i < 500; i++) {
-		cache_fault(id, SHADOWSLAB_FAULT_OFF, 0, 0, 0, NULL);
-		cache_free(id, 0, NULL);
-		err = cache_destroy(id, out);
-		if (err != EBUSY)
-			break;
-		sleep_ms(10);
-	}
-	return err;
-}
-
-/* The ids of every cache, up to 64 (the module's limit); the count. */
-#define MAX_CACHES	64
-static STRESS_UNUSED unsigned int list_ids(__u32 *ids)
-{
-	__u32 count = 0;
-
-	if (cache_list(ids, MAX_CACHES, &count))
-		return 0;
-	return count < MAX_CACHES ? count : MAX_CACHES;
-}
-
-/*
- * Destroy every cache not in @keep (nr_keep ids); the number destroyed,
- * and *failed the ones that would not go.
+ * Destroy every cache not in @keep (nr_keep ids), whoever created it; the
+ * number destroyed, and *failed the ones that would not go.
  */
 static STRESS_UNUSED unsigned int cleanup_caches_except(const __u32 *keep,
 							unsigned int nr_keep,
@@ -339,222 +205,6 @@ static STRESS_UNUSED unsigned int cleanup_caches_except(const __u32 *keep,
 		}
 	}
 	return done;
-}
-
-/* -------------------------------------------------------- accounting */
-
-/* Percpu bytes one object owns: its regions on every possible CPU. */
-static STRESS_UNUSED u64 obj_percpu_bytes(const struct shadowslab_cache_stats *st)
-{
-	u64 bytes = 0;
-	unsigned int i;
-
-	for (i = 0; i < st->spec.nr_regions && i < SHADOWSLAB_MAX_REGIONS; i++)
-		bytes += st->spec.regions[i].size;
-	return bytes * info.nr_possible_cpus;
-}
-
-static STRESS_UNUSED u64 constructed(const struct shadowslab_cache_stats *st)
-{
-	return st->ctor_calls - st->ctor_failures - st->dtor_calls;
-}
-
-/*
- * The identities of test_cache.c, exact whenever the cache is quiescent
- * (deferred destructors drained or accounted for); @when says where.
- */
-static STRESS_UNUSED void expect_accounting(struct point *p, const char *when,
-					    const struct shadowslab_cache_stats *st)
-{
-	u64 slab_objs = st->slabs_current * st->objs_per_slab;
-	u64 where = st->objs_in_use + st->objs_in_magazines +
-		    st->objs_in_depot + st->objs_free_in_slabs;
-	char what[240];
-
-	snprintf(what, sizeof(what),
-		 "%s (cache %u): ctor_calls - ctor_failures - dtor_calls (%llu - %llu - %llu) vs slabs_current * objs_per_slab (%llu * %u) + deferred_dtor_pending (%llu)",
-		 when, st->id, st->ctor_calls, st->ctor_failures,
-		 st->dtor_calls, st->slabs_current, st->objs_per_slab,
-		 st->deferred_dtor_pending);
-	expect_u64(p, what, slab_objs + st->deferred_dtor_pending,
-		   constructed(st));
-	snprintf(what, sizeof(what),
-		 "%s (cache %u): objs_in_use + objs_in_magazines + objs_in_depot + objs_free_in_slabs (%llu + %llu + %llu + %llu) vs slabs_current * objs_per_slab",
-		 when, st->id, st->objs_in_use, st->objs_in_magazines,
-		 st->objs_in_depot, st->objs_free_in_slabs);
-	expect_u64(p, what, slab_objs, where);
-	snprintf(what, sizeof(what),
-		 "%s (cache %u): objs_in_depot vs depot_full_magazines (%llu) * magazine_size (%u)",
-		 when, st->id, st->depot_full_magazines, st->magazine_size);
-	expect_u64(p, what, st->depot_full_magazines * st->magazine_size,
-		   st->objs_in_depot);
-	snprintf(what, sizeof(what),
-		 "%s (cache %u): percpu_bytes vs constructed (%llu) * per-object percpu bytes (%llu)",
-		 when, st->id, constructed(st), obj_percpu_bytes(st));
-	expect_u64(p, what, constructed(st) * obj_percpu_bytes(st),
-		   st->percpu_bytes);
-	snprintf(what, sizeof(what), "%s (cache %u): objs_in_use vs objs_held",
-		 when, st->id);
-	expect_u64(p, what, st->objs_held, st->objs_in_use);
-}
-
-/* Wait for the deferred destructors, bounded: a workqueue, not timing. */
-static STRESS_UNUSED bool wait_dtor_drained(__u32 id,
-					    struct shadowslab_cache_stats *st)
-{
-	int i;
-
-	for (i = 0; i < 3000; i++) {
-		if (cache_stats(id, st))
-			return false;
-		if (!st->deferred_dtor_pending)
-			return true;
-		sleep_ms(10);
-	}
-	return false;
-}
-
-/* Destroy, and check that every constructed object was destroyed. */
-static STRESS_UNUSED void expect_destroy_balance(struct point *p, __u32 id)
-{
-	struct shadowslab_cache_destroy d;
-	int err = cache_cleanup(id, &d);
-
-	expect_err(p, "DESTROY", 0, err);
-	if (err)
-		return;
-	expect_u64(p, "DESTROY: dtor_calls vs ctor_calls - ctor_failures",
-		   d.ctor_calls - d.ctor_failures, d.dtor_calls);
-}
-
-/* --------------------------------------------------------------- CPUs */
-
-static STRESS_UNUSED int online_cpus(__u32 *cpus, unsigned int max)
-{
-	int n = read_cpulist("/sys/devices/system/cpu/online", cpus, max);
-
-	if (n <= 0) {
-		cpus[0] = 0;
-		n = 1;
-	}
-	return n;
-}
-
-static STRESS_UNUSED int pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? errno : 0;
-}
-
-static STRESS_UNUSED void unpin(void)
-{
-	cpu_set_t set;
-	int i;
-
-	CPU_ZERO(&set);
-	for (i = 0; i < CPU_SETSIZE; i++)
-		CPU_SET(i, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-/* ------------------------------------------------------------- runs */
-
-static STRESS_UNUSED void run_init(struct shadowslab_run *r, __u32 strategy,
-				   __u32 profile, const __u32 *cpus,
-				   __u32 nr_cpus, u64 cycles, u64 duration_ns,
-				   struct shadowslab_thread_result *res)
-{
-	memset(r, 0, sizeof(*r));
-	r->spec.profile = profile;
-	r->strategy = strategy;
-	r->flags = SHADOWSLAB_RUN_CHECK;
-	r->nr_cpus = nr_cpus;
-	r->cpus_ptr = (uintptr_t)cpus;
-	r->cycles = cycles;
-	r->duration_ns = duration_ns;
-	r->warmup_cycles = 10;
-	r->results_ptr = (uintptr_t)res;
-	r->result_size = sizeof(struct shadowslab_thread_result);
-}
-
-/* No SA_RESTART: the signal must reach RUN, which then returns. */
-static void stress_on_signal(int sig)
-{
-	(void)sig;
-}
-
-static STRESS_UNUSED void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = stress_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-/*
- * Poll RUN_PROGRESS until a run is in @phase (with timed cycles done if
- * that is the timed phase); false if @pid (if > 0) exits first or after
- * @seconds.  Waiting for a state, not measuring time.
- */
-static STRESS_UNUSED bool wait_phase(pid_t pid, __u32 phase, int seconds,
-				     struct shadowslab_run_progress *pr)
-{
-	int i, status;
-
-	for (i = 0; i < seconds * 100; i++) {
-		if (progress(pr) == 0 && pr->phase == phase &&
-		    (phase != SHADOWSLAB_PHASE_TIMED || pr->cycles > 0))
-			return true;
-		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
-			ksft_print_msg("process %d exited (status 0x%x) before the run reached phase %u\n",
-				       pid, status, phase);
-			return false;
-		}
-		sleep_ms(10);
-	}
-	ksft_print_msg("no phase %u within %d s: last RUN_PROGRESS phase %u, cycles %llu\n",
-		       phase, seconds, pr->phase, pr->cycles);
-	return false;
-}
-
-/* Reap @pid, killing it if it does not exit by itself in @seconds. */
-static STRESS_UNUSED int reap(pid_t pid, int seconds)
-{
-	int i, status = 0;
-
-	for (i = 0; i < seconds * 100; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		sleep_ms(10);
-	}
-	ksft_print_msg("process %d did not exit in %d s: SIGKILL\n", pid,
-		       seconds);
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return status;
-}
-
-/* /proc/meminfo FIELD: in kB, or -1. */
-static STRESS_UNUSED long meminfo_kb(const char *field)
-{
-	char line[256], want[64];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%s: %%ld kB", field);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, want, &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
 }
 
 #endif /* _SHADOWSLAB_STRESS_H */

@@ -825,7 +825,7 @@ static int cmd_inject_alloc(int argc, char **argv)
 		o.count = r->count;
 		t0 = read_times();
 		set_make_it_fail(1);
-		r->err = ioctl(fd, SHADOWSLAB_IOC_CACHE_ALLOC, &o) ? errno : 0;
+		r->err = ioctl(dev_fd, SHADOWSLAB_IOC_CACHE_ALLOC, &o) ? errno : 0;
 		set_make_it_fail(0);
 		t1 = read_times();
 		r->done = r->err ? 0 : o.done;
@@ -873,13 +873,48 @@ static int cmd_inject_alloc(int argc, char **argv)
  * (twice with init_on_alloc) in one go, and khugepaged/kcompactd add more.
  *
  * With @pace_kb, once MemFree is below it the steps shrink to 1 MB and
- * each waits (10 ms at a time, 200 ms at most) for MemFree to come back
- * above it: a workload that grows, rather than one that wants everything
- * at once.  Memory a shrinker frees with free_percpu() reaches the page
- * allocator only when the percpu allocator's balance work runs, so an
- * instant hog drives direct reclaim to evict file pages instead (under
- * TCG, minutes of thrashing on the 9p root).  *paced_ms: time waited.
+ * each first waits (paced_wait()) for memory to come back: a workload
+ * that grows, rather than one that wants everything at once.  Memory a
+ * shrinker frees with free_percpu() reaches the page allocator only when
+ * the percpu allocator's balance work runs (and the chunk's vmalloc area,
+ * with its KASAN shadow, only when vmap purges it), so reclaim is never
+ * credited with it: an instant hog drives direct reclaim to evict file
+ * pages instead (under TCG, minutes of thrashing on the 9p root), and a
+ * hog whose last steps outrun that work meets the OOM killer with the
+ * memory still on its way.  *paced_ms: time waited.
  */
+#define PACE_SAMPLE_MS	10
+#define PACE_SETTLED_MS	150	/* MemFree has stopped rising for this long */
+#define PACE_MAX_MS	2000	/* per 1 MB step */
+
+/*
+ * Wait until MemFree is back above @pace_kb, or has stopped rising for
+ * PACE_SETTLED_MS (kswapd and the balance work are done for now), at most
+ * PACE_MAX_MS.  A fixed wait was not enough: on a starved host the work
+ * that hands freed percpu pages back runs late, and near the end of the
+ * hog, where MemFree cannot get back above @pace_kb, every step went on
+ * after the same 200 ms whether memory was still arriving or not.
+ */
+static u64 paced_wait(long pace_kb)
+{
+	long free_kb = meminfo_kb("MemFree"), best_kb = free_kb;
+	u64 waited = 0, since_rise = 0;
+
+	while (free_kb < pace_kb && since_rise < PACE_SETTLED_MS &&
+	       waited < PACE_MAX_MS) {
+		sleep_ms(PACE_SAMPLE_MS);
+		waited += PACE_SAMPLE_MS;
+		free_kb = meminfo_kb("MemFree");
+		if (free_kb > best_kb) {
+			best_kb = free_kb;
+			since_rise = 0;
+		} else {
+			since_rise += PACE_SAMPLE_MS;
+		}
+	}
+	return waited;
+}
+
 static int take_memory(u64 mb, u64 step, bool report, long pace_kb,
 		       u64 *paced_ms)
 {
@@ -889,14 +924,10 @@ static int take_memory(u64 mb, u64 step, bool report, long pace_kb,
 
 	while (done < mb) {
 		u64 n = mb - done < step ? mb - done : step;
-		int w;
 
 		if (pace_kb > 0 && meminfo_kb("MemFree") < pace_kb) {
 			n = 1;
-			for (w = 0; w < 20 && meminfo_kb("MemFree") < pace_kb; w++) {
-				sleep_ms(10);
-				*paced_ms += 10;
-			}
+			*paced_ms += paced_wait(pace_kb);
 		}
 
 		m = mmap(NULL, n << 20, PROT_READ | PROT_WRITE,
@@ -967,6 +998,7 @@ static int cmd_ballast(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *cmd;
+	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -979,14 +1011,15 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "ballast"))
 		return cmd_ballast(argc, argv);
 
-	fd = open(SHADOWSLAB_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	dev_fd = open(SHADOWSLAB_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	if (dev_fd < 0) {
 		printf("# open %s: %s\n", SHADOWSLAB_DEVICE_PATH,
 		       errno_name(errno));
 		return 1;
 	}
-	if (get_info(&info)) {
-		printf("# INFO: %s\n", errno_name(errno));
+	err = get_info(&dev_info);
+	if (err) {
+		printf("# INFO: %s\n", errno_name(err));
 		return 1;
 	}
 	if (!strcmp(cmd, "info"))

@@ -1,40 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# stress_lib.sh - what the shell stress tests share: ../ksft.sh plus skipped
-# test points (counted as kselftest does: "ok N desc # SKIP reason", and a
-# plan of passed + skipped passes), the iteration scale, the C helper, and
-# the "# stress-summary:" line.  Source it; it runs nothing itself.
+# stress_lib.sh - what the shell stress tests share: ../ksft.sh, the
+# iteration scale, the C helper, and the "# stress-summary:" line.  Source
+# it; it runs nothing itself.
 
 stress_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../ksft.sh
 . "$stress_dir/../ksft.sh"
-
-ksft_skip=0
-
-ksft_test_num() {
-	echo $((ksft_pass + ksft_fail + ksft_skip))
-}
-
-ksft_test_result_skip() {
-	ksft_skip=$((ksft_skip + 1))
-	echo "ok $(ksft_test_num) $* # SKIP"
-}
-
-ksft_print_cnts() {
-	if ((ksft_plan != $(ksft_test_num))); then
-		echo "# Planned tests != run tests ($ksft_plan != $(ksft_test_num))"
-	fi
-	echo "# Totals: pass:$ksft_pass fail:$ksft_fail xfail:0 xpass:0 skip:$ksft_skip error:0"
-}
-
-ksft_finished() {
-	ksft_print_cnts
-	if ((ksft_fail == 0 && ksft_pass + ksft_skip == ksft_plan)); then
-		exit $KSFT_PASS
-	fi
-	exit $KSFT_FAIL
-}
+# shellcheck source=../run_lib.sh source-path=SCRIPTDIR
+. "$stress_dir/../run_lib.sh"
 
 # The C helper (stress_helper.c), built by run_stress.sh into $STRESS_BIN.
 STRESS_BIN=${STRESS_BIN:-${OUTPUT:-$stress_dir/../../build/selftests}/stress}
@@ -64,11 +39,6 @@ stress_require_module() {
 # meminfo FIELD: its value in kB.
 meminfo() {
 	awk -v f="$1:" '$1 == f { print $2; exit }' /proc/meminfo
-}
-
-# The kernel log since the line containing $1.
-dmesg_since() {
-	dmesg | awk -v m="$1" 'found; index($0, m) { found = 1 }'
 }
 
 # Run the helper; its KEY=VALUE words are evaluated into the caller's

@@ -2,10 +2,13 @@
 # test_vm_harness.sh: self-test of scripts/vm-run, run on the host.
 #
 # Every other kernel test trusts vm-run to propagate exit statuses, expose the
-# checkout and notice kernel warnings, so check exactly that: boot a few
-# guests and compare what vm-run reports with what must have happened.  The
-# out-of-tree module warn_at_load.ko (built here against the headers of the
-# kernel vm-run boots, into build/vm-harness/) provides a warning on demand.
+# checkout, notice kernel warnings and never hang, so check exactly that:
+# boot a few guests and compare what vm-run reports with what must have
+# happened.  The out-of-tree module warn_at_load.ko (built here against the
+# headers of the kernel vm-run boots, into build/vm-harness/) provides a
+# warning on demand; fake-kvm-qemu, put first on PATH, a KVM that kills
+# the guest kernel at its first instruction it cannot emulate and leaves
+# QEMU paused (as nested hosts' KVM does), without a real one.
 # Output is TAP 13 with the kselftest totals line; exit 0 iff all passed.
 #
 # Environment: KERNEL_RELEASE overrides the release to build the module for
@@ -16,7 +19,7 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd -- "$here/../.." && pwd -P)
 vmrun=$repo/scripts/vm-run
 work=$repo/build/vm-harness
-ntests=7
+ntests=11
 n=0
 pass=0
 fail=0
@@ -117,6 +120,71 @@ ok "--cpus 2 --maxcpus 8: CPUs 0-7 possible, 0-1 online" cpus_as_asked
 
 vm --timeout 20 -- sleep 1000
 ok "--timeout 20 -- sleep 1000 exits 124" timed_out
+
+# fake_kvm NAME MODE: a directory holding fake-kvm-qemu as
+# qemu-system-x86_64, in MODE, and a file standing in for /dev/kvm; each
+# NAME is another QEMU binary to vm-run, so its KVM verdict is its own.
+fake_kvm() {
+	local dir=$work/$1
+	mkdir -p "$dir/bin"
+	cp "$here/fake-kvm-qemu" "$dir/bin/qemu-system-x86_64"
+	echo "$2" >"$dir/bin/mode"
+	: >"$dir/kvm"
+	echo "$dir"
+}
+
+# vm_fake DIR ARGS...: vm-run with DIR's QEMU first on PATH and its /dev/kvm.
+vm_fake() {
+	PATH=$1/bin:$PATH VM_RUN_KVM_DEVICE=$1/kvm REAL_QEMU=$real_qemu vm "${@:2}"
+}
+
+failed_fast_on_kvm_error() {
+	status_is 4 && stderr_has "KVM internal error" &&
+		stderr_has "emulation failure"
+}
+
+fell_back_to_tcg() {
+	status_is 0 && stdout_is ran &&
+		stderr_has "KVM is present but cannot run this guest (KVM internal error" &&
+		stderr_has "using TCG"
+}
+
+retried_under_tcg() {
+	status_is 0 && stdout_is ran &&
+		stderr_has "KVM failed during the run (KVM internal error" &&
+		stderr_has "retrying once under TCG"
+}
+
+rebooted_after_stall() {
+	status_is 0 && stdout_is ran &&
+		stderr_has "the guest's boot made no progress under tcg" &&
+		stderr_has "booting once more"
+}
+
+real_qemu=$(command -v qemu-system-x86_64)
+# The limits are far above what these runs need: an exit at the limit
+# (124) is exactly the hang these points exist to catch.
+fake=$(fake_kvm kvm-dies dies)
+vm_fake "$fake" --kvm on --timeout 300 -- true
+ok "--kvm on, KVM dies in the guest kernel: exit 4 with QEMU's error, not a hang" \
+	failed_fast_on_kvm_error
+
+fake=$(fake_kvm kvm-dies-auto dies)
+vm_fake "$fake" --kvm auto --timeout 300 -- echo ran
+ok "--kvm auto, KVM dies in the guest kernel: its test boot says so, the run uses TCG" \
+	fell_back_to_tcg
+
+fake=$(fake_kvm kvm-dies-after-probe probe-passes)
+vm_fake "$fake" --kvm auto --timeout 300 -- echo ran
+ok "--kvm auto, KVM passes the test boot and dies in the run: rerun under TCG" \
+	retried_under_tcg
+
+# A boot that goes silent before CMD is killed after VM_RUN_BOOT_STALL
+# seconds and booted once more; without that the run waits out --timeout.
+fake=$(fake_kvm boot-stalls stalls-once)
+VM_RUN_BOOT_STALL=10 vm_fake "$fake" --kvm off --timeout 300 -- echo ran
+ok "a boot that stalls before CMD: killed, booted once more, the run succeeds" \
+	rebooted_after_stall
 
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 ((fail == 0 && n == ntests))
