@@ -1,25 +1,48 @@
 // shadowctl: the command-line front end of the shadowslab kernel module.
 //
-// Exit status: 0 success, 1 the operation failed, 2 the command line is
-// wrong, 130 a run was cancelled with Ctrl-C.  Every error is printed as
-// "shadowctl: <message>" on stderr.
+// Exit statuses: common/exit_status.hpp.  Every error is printed as
+// "shadowctl: <message>" on stderr; with --json, an object of schema
+// shadowslab-error/1 on stdout says the same.
 
 #include <exception>
+#include <system_error>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli.hpp"
-#include "commands.hpp"
-#include "exit_status.hpp"
+#include "common/command.hpp"
+#include "common/exit_status.hpp"
+
+namespace {
+
+using shadowctl::Invocation;
+using shadowctl::Json;
+
+int fail(const Invocation& invocation, int status, const std::exception& error)
+{
+    fmt::print(stderr, "shadowctl: {}\n", error.what());
+    if (invocation.output.json || invocation.output.path == "-") {
+        const auto* system_error = dynamic_cast<const std::system_error*>(&error);
+        const Json document = {{"schema", shadowctl::schema_name("error", 1)},
+                               {"error", error.what()},
+                               {"errno", system_error ? Json(system_error->code().value()) : Json(nullptr)},
+                               {"exit_status", status}};
+        fmt::print("{}\n", document.dump(2));
+    }
+    return status;
+}
+
+}  // namespace
 
 int main(int argc, char** argv)
 {
-    using namespace shadowctl;
-
     CLI::App app;
-    Options options;
-    build_cli(app, options);
+    Invocation invocation;
+    shadowctl::build_command_line(app, invocation);
+    if (argc == 1) {
+        fmt::print("{}", app.help());
+        return shadowctl::kExitUsage;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -28,16 +51,14 @@ int main(int argc, char** argv)
             return app.exit(error);
         fmt::print(stderr, "shadowctl: {}\n", error.what());
         fmt::print(stderr, "Run with --help for more information.\n");
-        return kExitUsage;
+        return shadowctl::kExitUsage;
     }
 
     try {
-        return dispatch(options);
-    } catch (const UsageError& error) {
-        fmt::print(stderr, "shadowctl: {}\n", error.what());
-        return kExitUsage;
+        return invocation.action();
+    } catch (const shadowctl::UsageError& error) {
+        return fail(invocation, shadowctl::kExitUsage, error);
     } catch (const std::exception& error) {
-        fmt::print(stderr, "shadowctl: {}\n", error.what());
-        return kExitFailure;
+        return fail(invocation, shadowctl::kExitFailure, error);
     }
 }

@@ -13,7 +13,7 @@
 #include <numeric>
 #include <thread>
 
-#include "execbench.hpp"
+#include "execbench/execbench.hpp"
 #include "shadowslab/cpu_list.hpp"
 
 using namespace shadowctl;
@@ -47,12 +47,12 @@ std::uint64_t sum(const std::vector<std::uint64_t>& values)
 
 TEST(ExecbenchLoop, CountsExecsPerInterval)
 {
-    const SigintGuard sigint;
+    const InterruptGuard interrupt;
     std::vector<execbench::Interval> seen;
     execbench::LoopCallbacks callbacks;
     callbacks.on_interval = [&seen](const execbench::Interval& interval) { seen.push_back(interval); };
     const execbench::LoopResult result =
-        execbench::run_exec_loop(config(500'000'000, 200'000'000), sigint, callbacks);
+        execbench::run_exec_loop(config(500'000'000, 200'000'000), interrupt, callbacks);
 
     EXPECT_FALSE(result.cancelled);
     EXPECT_GE(result.elapsed_ns, 500'000'000u);
@@ -78,40 +78,49 @@ TEST(ExecbenchLoop, CountsExecsPerInterval)
 
 TEST(ExecbenchLoop, EveryOnlineCpu)
 {
-    const SigintGuard sigint;
+    const InterruptGuard interrupt;
     execbench::LoopConfig all = config(300'000'000, 300'000'000);
     all.cpus = shadowslab::read_cpu_list_file(shadowslab::kOnlineCpusPath);
-    const execbench::LoopResult result = execbench::run_exec_loop(all, sigint);
+    const execbench::LoopResult result = execbench::run_exec_loop(all, interrupt);
+    // A count per CPU, and execs in all; not one on every CPU: on a host
+    // busy enough, a pinned worker can wait out the whole window (seen
+    // under a load average of 8 on 2 CPUs).
     ASSERT_EQ(result.ops.size(), all.cpus.size());
-    for (std::size_t i = 0; i < result.ops.size(); ++i)
-        EXPECT_GT(result.ops[i], 0u) << "CPU " << all.cpus[i];
+    EXPECT_GT(result.total_ops(), 0u);
     EXPECT_EQ(sum(result.ops), result.total_ops());
     expect_no_children();
 }
 
-TEST(ExecbenchLoop, CtrlCStopsEarly)
+// Ctrl-C and SIGTERM alike stop the loop early, with the partial figures.
+class ExecbenchLoopInterrupted : public ::testing::TestWithParam<int> {};
+
+TEST_P(ExecbenchLoopInterrupted, StopsEarly)
 {
-    const SigintGuard sigint;
-    std::thread interrupter([] {
+    const int signal = GetParam();
+    const InterruptGuard interrupt;
+    std::thread interrupter([signal] {
         std::this_thread::sleep_for(std::chrono::milliseconds(400));
-        ::kill(::getpid(), SIGINT);
+        ::kill(::getpid(), signal);
     });
     const auto start = std::chrono::steady_clock::now();
-    const execbench::LoopResult result = execbench::run_exec_loop(config(20'000'000'000, 1'000'000'000), sigint);
+    const execbench::LoopResult result = execbench::run_exec_loop(config(20'000'000'000, 1'000'000'000), interrupt);
     interrupter.join();
     EXPECT_TRUE(result.cancelled);
+    EXPECT_EQ(interrupt.exit_status(), 128 + signal);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
     EXPECT_LT(result.elapsed_ns, 10'000'000'000u);
     expect_no_children();
 }
 
+INSTANTIATE_TEST_SUITE_P(SigintAndSigterm, ExecbenchLoopInterrupted, ::testing::Values(SIGINT, SIGTERM));
+
 TEST(ExecbenchLoop, AProgramThatIsNotTheLoopIsAnError)
 {
-    const SigintGuard sigint;
+    const InterruptGuard interrupt;
     execbench::LoopConfig wrong = config(1'000'000'000, 1'000'000'000);
     wrong.target = "/bin/true";
     try {
-        execbench::run_exec_loop(wrong, sigint);
+        execbench::run_exec_loop(wrong, interrupt);
         FAIL() << "no error";
     } catch (const std::runtime_error& error) {
         EXPECT_NE(std::string(error.what()).find("exited with status 0 after 0 execs; is /bin/true the "
@@ -124,11 +133,11 @@ TEST(ExecbenchLoop, AProgramThatIsNotTheLoopIsAnError)
 
 TEST(ExecbenchLoop, AnExecThatFailsIsAnError)
 {
-    const SigintGuard sigint;
+    const InterruptGuard interrupt;
     execbench::LoopConfig missing = config(1'000'000'000, 1'000'000'000);
     missing.target = "/nonexistent/execbench-loop";
     try {
-        execbench::run_exec_loop(missing, sigint);
+        execbench::run_exec_loop(missing, interrupt);
         FAIL() << "no error";
     } catch (const std::system_error& error) {
         EXPECT_EQ(error.code().value(), ENOENT);

@@ -1,27 +1,11 @@
 #!/bin/sh
 # shadowctl execbench end to end on the build host, without the module: a
 # short run in text and JSON, its usage errors, and --compare without a
-# device.  Takes about 2 s.
+# device, and SIGTERM.  Takes about 4 s.
 set -u
 shadowctl=$1
-failures=0
-
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-# expect STATUS PATTERN -- ARGS...: as in cli_smoke.sh.
-expect() {
-    status=$1 pattern=$2
-    shift 3
-    output=$("$shadowctl" "$@" 2>&1)
-    got=$?
-    if [ "$got" -ne "$status" ] || ! printf '%s\n' "$output" | grep -q -- "$pattern"; then
-        fail "shadowctl $* -> status $got (want $status), output:"
-        printf '%s\n' "$output" | sed 's/^/    /'
-    fi
-}
+# expect STATUS PATTERN -- ARGS..., fail MESSAGE
+. "$(dirname "$0")/smoke_lib.sh"
 
 expect 0 'Usage: shadowctl execbench' -- execbench --help
 expect 2 '^shadowctl: --target /nonexistent/loop: No such file or directory$' -- execbench --target /nonexistent/loop
@@ -43,7 +27,7 @@ printf '%s\n' "$output" | grep -q '^total: [1-9][0-9]* execs in ' || fail "text 
 [ "$failures" -eq "$before" ] || printf '%s\n' "$output" | sed 's/^/    /'
 
 # JSON on stdout: nothing else there, and the documented keys.
-json=$("$shadowctl" execbench --threads 1 --duration 0.3 --json)
+json=$("$shadowctl" execbench --threads 1 --duration 300ms --json)
 status=$?
 [ "$status" -eq 0 ] || fail "json run: status $status"
 if command -v jq >/dev/null; then
@@ -53,11 +37,25 @@ if command -v jq >/dev/null; then
         and .comparison == null and .comparison_note == null
         and ([keys_unsorted[]] == ["schema","status","kernel_release","target","cpus","duration_ns",
              "interval_ns","elapsed_ns","total_ops","ops_per_sec","ops_per_sec_per_cpu",
-             "ns_per_op_per_cpu","per_cpu","intervals","comparison","comparison_note"])' >/dev/null ||
+             "ns_per_op_per_cpu","per_cpu","intervals","comparison","comparison_note","environment"])' >/dev/null ||
         fail "json run: unexpected JSON: $json"
 else
     printf '%s\n' "$json" | grep -q '"schema": "shadowslab-execbench/1"' || fail "json run: no schema: $json"
 fi
+
+# SIGTERM (as from timeout(1)) acts as the first Ctrl-C: the partial
+# result, and 128 + 15.
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+"$shadowctl" execbench --threads 1 --duration 60 --quiet >"$out" 2>&1 &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+[ "$status" -eq 143 ] || fail "SIGTERM: status $status, want 143"
+grep -q '^status: CANCELLED (partial results)' "$out" || fail "SIGTERM: no partial result"
+[ "$failures" -eq 0 ] || sed 's/^/    /' "$out"
 
 [ "$failures" -eq 0 ] || exit 1
 echo "all execbench smoke checks passed"

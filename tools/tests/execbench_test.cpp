@@ -9,27 +9,21 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli.hpp"
+#include "common/exit_status.hpp"
+#include "execbench/execbench.hpp"
 #include "parse_cli.hpp"
-#include "execbench.hpp"
-#include "exit_status.hpp"
-#include "format_execbench.hpp"
 #include "sample_results.hpp"
 
 using namespace shadowctl;
 using shadowslab::Profile;
 using shadowslab::Strategy;
 
-using testcli::parse;
-
 namespace {
 
 ExecbenchOptions execbench_with(std::vector<std::string> args)
 {
     args.insert(args.begin(), "execbench");
-    const Options options = parse(args);
-    EXPECT_EQ(options.command, Command::execbench);
-    return options.execbench;
+    return testcli::parse_command<ExecbenchOptions>(add_execbench_command, args);
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -41,40 +35,40 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 TEST(ExecbenchCli, Defaults)
 {
     const ExecbenchOptions bench = execbench_with({});
-    EXPECT_FALSE(bench.threads.has_value());
-    EXPECT_FALSE(bench.cpus.has_value());
+    EXPECT_FALSE(bench.cpus.threads.has_value());
+    EXPECT_FALSE(bench.cpus.cpus.has_value());
     EXPECT_EQ(bench.duration_ns, 5'000'000'000u);
     EXPECT_EQ(bench.interval_ns, 1'000'000'000u);
     EXPECT_EQ(bench.target, "");
-    EXPECT_EQ(bench.json_path, "");
     EXPECT_FALSE(bench.quiet);
     EXPECT_FALSE(bench.compare);
 }
 
 TEST(ExecbenchCli, EveryOption)
 {
-    const ExecbenchOptions bench = execbench_with({"--threads", "2", "--duration", "2.5", "--interval", "0.5",
-                                                   "--target", "/tmp/loop", "--json", "out.json", "--quiet",
-                                                   "--compare"});
-    EXPECT_EQ(bench.threads, 2u);
+    const ExecbenchOptions bench = execbench_with({"--threads", "2", "--duration", "2.5", "--interval", "500ms",
+                                                   "--target", "/tmp/loop", "--quiet", "--compare", "--trace"});
+    EXPECT_EQ(bench.cpus.threads, 2u);
     EXPECT_EQ(bench.duration_ns, 2'500'000'000u);
     EXPECT_EQ(bench.interval_ns, 500'000'000u);
     EXPECT_EQ(bench.target, "/tmp/loop");
-    EXPECT_EQ(bench.json_path, "out.json");
     EXPECT_TRUE(bench.quiet);
     EXPECT_TRUE(bench.compare);
+    EXPECT_TRUE(bench.trace);
 
     const ExecbenchOptions cpus = execbench_with({"--cpus", "0-1,3", "-q"});
-    EXPECT_EQ(cpus.cpus, (shadowslab::CpuList{0, 1, 3}));
+    EXPECT_EQ(cpus.cpus.cpus, (shadowslab::CpuList{0, 1, 3}));
     EXPECT_TRUE(cpus.quiet);
 }
 
-TEST(ExecbenchCli, JsonWithoutAFileMeansStdout)
+TEST(ExecbenchCli, JsonIsTheGlobalConvention)
 {
-    EXPECT_EQ(execbench_with({"--json"}).json_path, "-");
-    EXPECT_EQ(execbench_with({"--json", "--quiet"}).json_path, "-");
-    EXPECT_EQ(execbench_with({"--json=-"}).json_path, "-");
-    EXPECT_EQ(execbench_with({"--json=r.json"}).json_path, "r.json");
+    const Invocation to_stdout = testcli::parse({"execbench", "--json", "--quiet"});
+    EXPECT_TRUE(to_stdout.output.json);
+    EXPECT_FALSE(to_stdout.output.text_wanted());
+    const Invocation to_file = testcli::parse({"execbench", "-o", "r.json"});
+    EXPECT_EQ(to_file.output.path, "r.json");
+    EXPECT_TRUE(to_file.output.text_wanted());
 }
 
 TEST(ExecbenchCli, RejectsBadArguments)
@@ -86,6 +80,7 @@ TEST(ExecbenchCli, RejectsBadArguments)
     EXPECT_THROW(execbench_with({"--cpus", ""}), CLI::ValidationError);
     EXPECT_THROW(execbench_with({"--duration", "0"}), CLI::ValidationError);
     EXPECT_THROW(execbench_with({"--duration", "-1"}), CLI::ParseError);
+    EXPECT_THROW(execbench_with({"--duration", "5x"}), CLI::ValidationError);
     EXPECT_THROW(execbench_with({"--duration", "five"}), CLI::ValidationError);
     EXPECT_THROW(execbench_with({"--duration", "3601"}), CLI::ValidationError);
     EXPECT_THROW(execbench_with({"--interval", "0.001"}), CLI::ValidationError);
@@ -94,6 +89,7 @@ TEST(ExecbenchCli, RejectsBadArguments)
     EXPECT_THROW(execbench_with({"--duration", "1", "--interval", "2"}), CLI::ValidationError);
     EXPECT_THROW(execbench_with({"--frobnicate"}), CLI::ParseError);
     EXPECT_NO_THROW(execbench_with({"--duration", "2", "--interval", "2"}));
+    EXPECT_NO_THROW(execbench_with({"--duration", "1m", "--interval", "2s"}));
 }
 
 TEST(ExecbenchCli, TheDefaultIntervalShrinksToAShortRun)
@@ -115,7 +111,7 @@ TEST(ExecbenchCli, IntervalErrorNamesBoth)
 
 TEST(ExecbenchCli, DeviceMayFollow)
 {
-    EXPECT_EQ(parse({"execbench", "--compare", "--device", "/tmp/d"}).device_path, "/tmp/d");
+    EXPECT_EQ(testcli::parse({"execbench", "--compare", "--device", "/tmp/d"}).device_path, "/tmp/d");
 }
 
 // ------------------------------------------------------------ the target
@@ -242,17 +238,13 @@ TEST(ExecbenchKernel, ProfileForEachRelease)
         Strategy matching;
     };
     const Case cases[] = {
-        {"4.19.0-27-amd64", Profile::mm_6_6, false, Strategy::slab},
-        {"5.10.0", Profile::mm_6_6, false, Strategy::slab},
-        {"6.1.0-56-amd64", Profile::mm_6_6, false, Strategy::slab},
-        {"6.2.0", Profile::mm_6_2, true, Strategy::percpu},
-        {"6.3.13", Profile::mm_6_2, true, Strategy::percpu},
-        {"6.4.0", Profile::mm_6_4, true, Strategy::percpu},
-        {"6.5.13-1-pve", Profile::mm_6_4, true, Strategy::percpu},
-        {"6.6.30", Profile::mm_6_6, true, Strategy::percpu},
-        {"6.12.48+deb13-amd64", Profile::mm_6_6, true, Strategy::percpu},
-        {"6.18.44-fc-v595", Profile::mm_6_6, true, Strategy::percpu},
-        {"7.0.0", Profile::mm_6_6, true, Strategy::percpu},
+        {"4.19.0-27-amd64", Profile::kernel, false, Strategy::slab},
+        {"5.10.0", Profile::kernel, false, Strategy::slab},
+        {"6.1.0-56-amd64", Profile::kernel, false, Strategy::slab},
+        {"6.2.0", Profile::kernel, true, Strategy::percpu},
+        {"6.5.13-1-pve", Profile::kernel, true, Strategy::percpu},
+        {"6.12.48+deb13-amd64", Profile::kernel, true, Strategy::percpu},
+        {"7.3.4+deb13-amd64", Profile::kernel, true, Strategy::percpu},
     };
     for (const Case& c : cases) {
         const execbench::KernelMatch match = execbench::match_kernel(c.release);
@@ -263,14 +255,14 @@ TEST(ExecbenchKernel, ProfileForEachRelease)
         EXPECT_FALSE(match.note.empty()) << c.release;
     }
     EXPECT_TRUE(contains(execbench::match_kernel("6.1.0").note, "this kernel's mm_struct owns no percpu memory"));
-    EXPECT_TRUE(contains(execbench::match_kernel("6.4.1").note, "mm-6.4"));
+    EXPECT_TRUE(contains(execbench::match_kernel("6.4.1").note, "mm_init()"));
 }
 
 TEST(ExecbenchKernel, UnknownReleaseAssumesCurrent)
 {
     const execbench::KernelMatch match = execbench::match_kernel("mystery");
     EXPECT_FALSE(match.known);
-    EXPECT_EQ(match.profile, Profile::mm_6_6);
+    EXPECT_EQ(match.profile, Profile::kernel);
     EXPECT_EQ(match.matching_strategy, Strategy::percpu);
     EXPECT_TRUE(contains(match.note, "mystery")) << match.note;
 }
@@ -352,32 +344,20 @@ TEST(ExecbenchEstimate, FromRuns)
 
 TEST(ExecbenchFormat, Text)
 {
-    const std::string text = format_execbench_text(sample_report(false), true);
-    EXPECT_TRUE(contains(text, "execbench: 2 workers exec()ing /opt/shadowslab/execbench-loop on CPUs 0-1 for "
-                               "2.000 s, ops/s every 1.000 s\nkernel 6.1.0-56-amd64\n"))
-        << text;
-    EXPECT_TRUE(contains(text, "     time         ops/s  ops/s per CPU\n")) << text;
-    EXPECT_TRUE(contains(text, "   1.00 s        1000.0          500.0\n")) << text;
-    EXPECT_TRUE(contains(text, "   2.00 s        1000.0          500.0\n")) << text;
-    EXPECT_TRUE(contains(text, "status: completed\n")) << text;
-    EXPECT_TRUE(contains(text, "total: 2000 execs in 2.000 s: 1000.0 ops/s, 500.0 ops/s per CPU (2.00 ms per exec per CPU)"))
-        << text;
-    EXPECT_TRUE(contains(text, "cpu  execs  ops/s\n  0   1200  600.0\n  1    800  400.0\n")) << text;
-    EXPECT_FALSE(contains(text, "comparison")) << text;
+    const execbench::Report report = sample_report(false);
+    const std::string heading = format_execbench_heading(report);
+    EXPECT_EQ(heading, "execbench: 2 workers exec()ing /opt/shadowslab/execbench-loop on CPUs 0-1 for "
+                       "2.000 s, ops/s every 1.000 s\nkernel 6.1.0-56-amd64\n");
+    EXPECT_EQ(format_interval_heading(), "\n     time         ops/s  ops/s per CPU\n");
+    EXPECT_EQ(format_interval(report.loop.intervals[0], 2), "   1.00 s        1000.0          500.0\n");
+    EXPECT_EQ(format_interval(report.loop.intervals[1], 2), "   2.00 s        1000.0          500.0\n");
 
-    const std::string quiet = format_execbench_text(sample_report(false), false);
-    EXPECT_FALSE(contains(quiet, "ops/s per CPU\n")) << quiet;
-    EXPECT_TRUE(contains(quiet, "total: 2000 execs")) << quiet;
-}
-
-TEST(ExecbenchFormat, TextPiecesMakeTheWhole)
-{
-    const execbench::Report report = sample_report(true);
-    std::string pieces = format_execbench_heading(report) + format_interval_heading();
-    for (const execbench::Interval& interval : report.loop.intervals)
-        pieces += format_interval(interval, 2);
-    pieces += format_execbench_summary(report) + format_execbench_comparison(report);
-    EXPECT_EQ(pieces, format_execbench_text(report, true));
+    const std::string summary = format_execbench_summary(report);
+    EXPECT_TRUE(contains(summary, "status: completed\n")) << summary;
+    EXPECT_TRUE(contains(summary, "total: 2000 execs in 2.000 s: 1000.0 ops/s, 500.0 ops/s per CPU (2.00 ms per exec per CPU)"))
+        << summary;
+    EXPECT_TRUE(contains(summary, "cpu  execs  ops/s\n  0   1200  600.0\n  1    800  400.0\n")) << summary;
+    EXPECT_EQ(format_execbench_comparison(report), "");
 }
 
 TEST(ExecbenchFormat, ComparisonText)
@@ -389,7 +369,7 @@ TEST(ExecbenchFormat, ComparisonText)
     EXPECT_TRUE(contains(text, "exec()")) << text;
     EXPECT_TRUE(contains(text, "                           ops/s  ops/s per CPU  time each, per CPU  percpu allocs each\n"
                                "exec()                    1000.0          500.0             2.00 ms                   -\n"
-                               "module percpu (mm-6.6)  100000.0        50000.0             20.0 us               2.000\n"
+                               "module percpu (kernel)  100000.0        50000.0             20.0 us               2.000\n"
                                "module slab *           400000.0       200000.0              5.0 us               0.000\n"))
         << text;
     EXPECT_TRUE(contains(text, "percpu share of an exec (estimate): 0.75% = (percpu 20.0 us - slab 5.0 us) / exec 2.00 ms"))
@@ -397,7 +377,7 @@ TEST(ExecbenchFormat, ComparisonText)
     EXPECT_TRUE(contains(text, "what a 6.6+ mm_struct would add")) << text;
 
     const std::string current = format_execbench_comparison(sample_report(true, "6.6.30"));
-    EXPECT_TRUE(contains(current, "module percpu (mm-6.6) *")) << current;
+    EXPECT_TRUE(contains(current, "module percpu (kernel) *")) << current;
     EXPECT_FALSE(contains(current, "would add")) << current;
 
     execbench::Report missing = sample_report(false);
@@ -425,7 +405,7 @@ TEST(ExecbenchFormat, JsonKeys)
     EXPECT_EQ(keys, (std::vector<std::string>{"schema", "status", "kernel_release", "target", "cpus", "duration_ns",
                                               "interval_ns", "elapsed_ns", "total_ops", "ops_per_sec",
                                               "ops_per_sec_per_cpu", "ns_per_op_per_cpu", "per_cpu", "intervals",
-                                              "comparison", "comparison_note"}));
+                                              "comparison", "comparison_note", "environment"}));
     EXPECT_EQ(json["schema"], "shadowslab-execbench/1");
     EXPECT_EQ(json["status"], "completed");
     EXPECT_EQ(json["cpus"], Json::array({0, 1}));
@@ -457,7 +437,7 @@ TEST(ExecbenchFormat, JsonComparison)
                                               "percpu_share_of_exec_estimate"}));
     EXPECT_EQ(comparison["status"], "completed");
     EXPECT_EQ(comparison["mm_has_percpu"], false);
-    EXPECT_EQ(comparison["profile"], "mm-6.6");
+    EXPECT_EQ(comparison["profile"], "kernel");
     EXPECT_EQ(comparison["matching_strategy"], "slab");
     EXPECT_DOUBLE_EQ(comparison["percpu"]["ns_per_cycle_per_cpu"].get<double>(), 20'000);
     EXPECT_DOUBLE_EQ(comparison["percpu"]["cycles_per_sec_per_cpu"].get<double>(), 50'000);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "format_execbench_trace.hpp"
+#include "execbench/execbench.hpp"
 #include "parse_cli.hpp"
 #include "tracer_sample.hpp"
 
@@ -96,7 +96,6 @@ TEST(ExecTrace, JsonGainsTraceAndPerExecKeys)
 
 TEST(ExecTrace, CliFlag)
 {
-    using testcli::parse;
-    EXPECT_TRUE(parse({"execbench", "--trace"}).execbench.trace);
-    EXPECT_FALSE(parse({"execbench"}).execbench.trace);
+    EXPECT_TRUE(testcli::parse_command<ExecbenchOptions>(add_execbench_command, {"execbench", "--trace"}).trace);
+    EXPECT_FALSE(testcli::parse_command<ExecbenchOptions>(add_execbench_command, {"execbench"}).trace);
 }

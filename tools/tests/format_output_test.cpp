@@ -2,10 +2,10 @@
 
 #include <cstring>
 
-#include "format_cache.hpp"
-#include "format_info.hpp"
-#include "format_run.hpp"
-#include "format_util.hpp"
+#include "cache.hpp"
+#include "common/output.hpp"
+#include "info.hpp"
+#include "run.hpp"
 #include "sample_results.hpp"
 
 using namespace shadowctl;
@@ -17,7 +17,9 @@ TEST(FormatUtil, Values)
     EXPECT_EQ(bytes(512), "512 B");
     EXPECT_EQ(bytes(3 * 1024 * 1024), "3145728 B (3.0 MiB)");
     EXPECT_EQ(duration(42), "42 ns");
-    EXPECT_EQ(duration(1'500'000), "1.5 ms");
+    EXPECT_EQ(duration(1'500'000), "1.50 ms");
+    EXPECT_EQ(duration(850e3), "850.0 us");
+    EXPECT_EQ(duration(std::optional<double>()), "-");
     EXPECT_EQ(duration(2'000'000'000), "2.000 s");
 }
 
@@ -53,6 +55,7 @@ TEST(FormatInfo, TextAndJson)
     EXPECT_NE(text.find("percpu memory    12 allocations, 10 frees"), std::string::npos) << text;
 
     const Json json = info_to_json(report);
+    EXPECT_EQ(json["schema"], "shadowslab-info/1");
     EXPECT_EQ(json["abi_match"], true);
     EXPECT_EQ(json["possible_cpus"], "0-3");
     EXPECT_EQ(json["features"], (Json{"counter_init_many", "lockdep"}));
@@ -73,17 +76,39 @@ TEST(FormatRun, TextMarksCancelledRuns)
     result.warmup_percpu_allocs = 200;
 
     std::string text = format_run_text(request, result);
-    EXPECT_NE(text.find("strategy ctor, profile mm-6.6, 2 threads on CPUs 0-1, 2.000 s per thread"),
+    EXPECT_NE(text.find("strategy ctor, profile kernel, 2 threads on CPUs 0-1, 2.000 s per thread"),
               std::string::npos)
         << text;
     EXPECT_NE(text.find("status: completed"), std::string::npos);
     EXPECT_NE(text.find("total"), std::string::npos);
     EXPECT_NE(text.find("percpu per cycle, warm-up  1.000 allocs"), std::string::npos) << text;
+    EXPECT_NE(text.find("live 1, local frees, check_mm off, magazines, retain partial:5"), std::string::npos) << text;
+    EXPECT_NE(text.find("ctor per cycle, timed      0.000 calls"), std::string::npos) << text;
+    EXPECT_NE(text.find("percpu kept when idle      0.0 KiB"), std::string::npos) << text;
+    EXPECT_NE(text.find("memcg charged              none"), std::string::npos) << text;
     EXPECT_NE(text.find("not checked"), std::string::npos);
 
     result.cancelled = true;
     text = format_run_text(request, result);
     EXPECT_NE(text.find("CANCELLED"), std::string::npos);
+}
+
+TEST(FormatRun, MovedThreadsAreFlagged)
+{
+    shadowslab::RunRequest request;
+    request.cpus = {0, 1};
+    request.cycles = 1000;
+    shadowslab::RunResult result = testdata::run(2000, 1'000'000, 2);
+    EXPECT_EQ(format_run_text(request, result).find("moved"), std::string::npos);
+    EXPECT_EQ(run_to_json(request, result)["threads"][1]["moved"], false);
+
+    result.threads[1].moved = true;
+    const std::string text = format_run_text(request, result);
+    EXPECT_NE(text.find("1 (moved)"), std::string::npos) << text;
+    EXPECT_NE(text.find("thread 1 moved: CPU 1 went offline"), std::string::npos) << text;
+    const Json json = run_to_json(request, result);
+    EXPECT_EQ(json["threads"][0]["moved"], false);
+    EXPECT_EQ(json["threads"][1]["moved"], true);
 }
 
 TEST(FormatRun, Json)
@@ -137,5 +162,8 @@ TEST(FormatCache, StatsAndList)
               "ID  NAME   PROFILE  IN USE  PERCPU BYTES\n"
               " 7  bench  mm-6.6       10          4096\n");
     EXPECT_EQ(format_cache_list({}), "no caches\n");
-    EXPECT_EQ(cache_list_to_json(entries)[0]["name"], "bench");
+    const Json list = cache_list_to_json(entries);
+    EXPECT_EQ(list["schema"], "shadowslab-cache-list/1");
+    EXPECT_EQ(list["caches"][0]["name"], "bench");
+    EXPECT_EQ(json["schema"], "shadowslab-cache-stats/1");
 }

@@ -3,18 +3,18 @@
 #include <algorithm>
 #include <sstream>
 
-#include "cli.hpp"
+#include "compare/compare.hpp"
+#include "compare/compare_output.hpp"
+#include "compare/compare_trace.hpp"
 #include "parse_cli.hpp"
-#include "compare_trace.hpp"
-#include "format_compare.hpp"
-#include "format_trace.hpp"
+#include "run.hpp"
 #include "sample_results.hpp"
+#include "trace/document.hpp"
+#include "trace/trace.hpp"
 #include "tracer_sample.hpp"
 
 using namespace shadowctl;
 namespace tr = shadowslab::tracer;
-
-using testcli::parse;
 
 namespace {
 
@@ -42,21 +42,21 @@ TEST(TraceText, LocksTableHistogramStacksAndAllocator)
     const std::string text = format_trace_text(document());
     EXPECT_TRUE(has(text, "traced 3.012 s while 'sh -c exit 3' ran (pid 42); it exited with status 3")) << text;
     EXPECT_TRUE(has(text, "warning: percpu_counters_lock is not in test-kallsyms")) << text;
-    EXPECT_TRUE(has(text, "lock              address             begins  contentions  slept  total wait  mean    p99"
-                          "    max\n"))
+    EXPECT_TRUE(has(text, "lock              address             begins  contentions  slept  total wait    mean      p99"
+                          "      max\n"))
         << text;
-    // 4 waits, 29 us in all: mean 7.25 us (printed 7 us), p99 in [16K, 32K), max 20 us.
-    EXPECT_TRUE(has(text, "pcpu_alloc_mutex  0xffffffff82b511a0       5            4      1       29 us  7 us  32 us"
-                          "  20 us\n"))
+    // 4 waits, 29 us in all: mean 7.25 us (printed 7.2 us), p99 in [16K, 32K), max 20 us.
+    EXPECT_TRUE(has(text, "pcpu_alloc_mutex  0xffffffff82b511a0       5            4      1     29.0 us  7.2 us  32.1 us"
+                          "  20.0 us\n"))
         << text;
-    EXPECT_TRUE(has(text, "pcpu_lock         0xffffffff83fe0964       0            0      0        0 ns     -      -"
-                          "      -\n"))
+    EXPECT_TRUE(has(text, "pcpu_lock         0xffffffff83fe0964       0            0      0        0 ns       -        -"
+                          "        -\n"))
         << text;
     // The histogram runs from the lowest to the highest bucket used.
     EXPECT_TRUE(has(text, "pcpu_alloc_mutex: wait, ns\n  [512, 1K) ")) << text;
     EXPECT_TRUE(has(text, "[16K, 32K)")) << text;
     EXPECT_TRUE(has(text, "pcpu_alloc_mutex: top 2 of 2 waiting stacks\n"
-                          "  3 waits, 9 us total, caller pcpu_alloc+0x56d\n"
+                          "  3 waits, 9.0 us total, caller pcpu_alloc+0x56d\n"
                           "      __mutex_lock.constprop.0+0x12f\n"))
         << text;
     EXPECT_TRUE(has(text, "  allocs 110 (6720 B (6.6 KiB)), failed 0\n")) << text;
@@ -152,16 +152,19 @@ TEST(TraceJson, KilledCommandAndNoCommand)
 TEST(TraceCompare, RowsGainTraceKeysInJsonAndCsv)
 {
     using shadowslab::Strategy;
-    const shadowslab::CompareReport report = testdata::report();
+    CompareOutcome untraced;
+    untraced.report = testdata::report();
     CompareTrace trace({{"pcpu_alloc_mutex", 0xffffffff82b511a0}, {"pcpu_lock", 0xffffffff83fe0964}});
     trace.add(Strategy::percpu, 2, testdata::snapshot(), 990'000'000, testdata::kallsyms());
+    CompareOutcome traced = untraced;
+    traced.trace = trace;
 
-    const Json json = compare_to_json(report, &trace);
+    const Json json = compare_to_json(traced);
     EXPECT_EQ(json["meta"]["trace"]["locks"][1]["name"], "pcpu_lock");
     EXPECT_EQ(json["meta"]["trace"]["segment"], "timed_phase");
     for (const Json& row : json["rows"]) {
         EXPECT_TRUE(row.contains("trace_pcpu_alloc_mutex_contentions")) << row.dump();
-        EXPECT_TRUE(row.contains("percpu_allocs_per_cycle")) << row.dump();  // old keys stay
+        EXPECT_TRUE(row.contains("percpu_allocs_per_cycle")) << row.dump();  // the others stay
         if (row["strategy"] == "percpu" && row["threads"] == 2) {
             EXPECT_EQ(row["trace_pcpu_alloc_mutex_contentions"], 2);
             EXPECT_EQ(row["trace_pcpu_alloc_mutex_begin_events"], 3);
@@ -176,51 +179,68 @@ TEST(TraceCompare, RowsGainTraceKeysInJsonAndCsv)
         }
     }
 
-    const std::string csv = format_compare_csv(report, &trace);
+    const std::string csv = format_compare_csv(traced);
     const std::string header = csv.substr(0, csv.find('\n'));
-    EXPECT_TRUE(has(header, ",warmup_percpu_allocs_per_cycle,trace_pcpu_alloc_mutex_begin_events,"
+    EXPECT_TRUE(has(header, ",memcg_charged,trace_pcpu_alloc_mutex_begin_events,"
                             "trace_pcpu_alloc_mutex_contentions,trace_pcpu_alloc_mutex_wait_ns,"))
         << header;
     EXPECT_TRUE(has(header, ",trace_percpu_allocs,trace_percpu_frees,trace_shadowslab_percpu_allocs,"
-                            "trace_shadowslab_percpu_frees,trace_percpu_allocs_per_cycle,trace_timed_ns"))
+                            "trace_shadowslab_percpu_frees,trace_percpu_allocs_per_cycle,trace_timed_ns,"
+                            "trace_pcpu_alloc_mutex_waits_per_cycle"))
         << header;
     std::istringstream lines(csv);
     for (std::string line; std::getline(lines, line);)
         EXPECT_EQ(std::count(line.begin(), line.end(), ','), std::count(header.begin(), header.end(), ','));
 
-    const std::string table = format_compare_table(report, &trace);
+    const std::string table = format_compare_table(traced);
     EXPECT_TRUE(has(table, "tracer, timed phases of all rounds")) << table;
-    EXPECT_TRUE(has(table, "strategy  threads  pcpu_alloc_mutex  pcpu_lock  percpu allocs  frees  from shadowslab"))
+    EXPECT_TRUE(has(table, "strategy  threads  pcpu_alloc_mutex  pcpu_lock  percpu allocs  frees  from shadowslab  "
+                           "mutex waits/cycle"))
         << table;
-    EXPECT_TRUE(has(table, "percpu          2          2 / 4 us   0 / 0 ns             60     60               60"))
+    EXPECT_TRUE(has(table, "percpu          2        2 / 4.0 us   0 / 0 ns             60     60               60"))
         << table;
 
-    // Without --trace, nothing changes.
-    EXPECT_EQ(compare_to_json(report).dump(), compare_to_json(report, nullptr).dump());
-    EXPECT_FALSE(has(format_compare_csv(report), "trace_"));
-    EXPECT_FALSE(compare_to_json(report)["meta"].contains("trace"));
+    // Without --trace, no trace key.
+    EXPECT_FALSE(has(format_compare_csv(untraced), "trace_"));
+    EXPECT_FALSE(compare_to_json(untraced)["meta"].contains("trace"));
 }
 
 TEST(TraceCli, CommandAndOptions)
 {
-    Options options = parse({"trace", "--duration", "2.5", "--json", "--top", "3", "--lock-symbol", "a",
-                             "--lock-symbol", "mod:b", "-o", "/tmp/x", "--", "sh", "-c", "exit 3"});
-    EXPECT_EQ(options.command, Command::trace);
-    EXPECT_EQ(options.trace.duration_ns, 2'500'000'000u);
-    EXPECT_TRUE(options.trace.json);
-    EXPECT_EQ(options.trace.top, 3u);
-    EXPECT_EQ(options.trace.lock_symbols, (std::vector<std::string>{"a", "mod:b"}));
-    EXPECT_EQ(options.trace.output_path, "/tmp/x");
-    EXPECT_EQ(options.trace.command, (std::vector<std::string>{"sh", "-c", "exit 3"}));
+    const auto trace_with = [](std::vector<std::string> args) {
+        args.insert(args.begin(), "trace");
+        return testcli::parse_command<TraceOptions>(add_trace_command, args);
+    };
+    TraceOptions options = trace_with({"--duration", "2.5", "--top", "3", "--lock-symbol", "a", "--lock-symbol",
+                                       "mod:b", "--", "sh", "-c", "exit 3"});
+    EXPECT_EQ(options.duration_ns, 2'500'000'000u);
+    EXPECT_EQ(options.top, 3u);
+    EXPECT_EQ(options.lock_symbols, (std::vector<std::string>{"a", "mod:b"}));
+    EXPECT_EQ(options.command, (std::vector<std::string>{"sh", "-c", "exit 3"}));
 
-    options = parse({"trace"});
-    EXPECT_EQ(options.trace.duration_ns, 0u);
-    EXPECT_TRUE(options.trace.command.empty());
-    EXPECT_EQ(options.trace.top, kDefaultTraceTop);
+    options = trace_with({});
+    EXPECT_EQ(options.duration_ns, 0u);
+    EXPECT_TRUE(options.command.empty());
+    EXPECT_EQ(options.top, kDefaultTraceTop);
 
-    EXPECT_THROW(parse({"trace", "--duration", "0"}), CLI::ValidationError);
-    EXPECT_THROW(parse({"trace", "--no-default-locks"}), CLI::ValidationError);
-    EXPECT_TRUE(parse({"run", "--strategy", "percpu", "--threads", "1", "--cycles", "5", "--trace"}).run.trace);
-    EXPECT_TRUE(parse({"compare", "--trace"}).compare.trace);
-    EXPECT_FALSE(parse({"compare"}).compare.trace);
+    EXPECT_THROW(trace_with({"--duration", "0"}), CLI::ValidationError);
+    EXPECT_THROW(trace_with({"--no-default-locks"}), CLI::ValidationError);
+}
+
+TEST(TraceCli, GlobalJsonAndOutputBeforeTheCommand)
+{
+    const Invocation invocation =
+        testcli::parse({"trace", "--json", "-o", "/tmp/x", "--duration", "1s", "--", "sh", "-c", "exit 3"});
+    EXPECT_TRUE(invocation.output.json);
+    EXPECT_EQ(invocation.output.path, "/tmp/x");
+    EXPECT_TRUE(invocation.action);
+}
+
+TEST(TraceCli, TheOtherCommandsTraceOnRequest)
+{
+    EXPECT_TRUE(testcli::parse_command<RunOptions>(
+                    add_run_command, {"run", "--strategy", "percpu", "--threads", "1", "--cycles", "5", "--trace"})
+                    .trace);
+    EXPECT_TRUE(testcli::parse_command<CompareOptions>(add_compare_command, {"compare", "--trace"}).trace);
+    EXPECT_FALSE(testcli::parse_command<CompareOptions>(add_compare_command, {"compare"}).trace);
 }

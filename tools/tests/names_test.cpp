@@ -29,7 +29,7 @@ TEST(Names, UnknownProfileListsTheValidOnes)
         FAIL() << "mm-7.0 was accepted";
     } catch (const std::invalid_argument& error) {
         EXPECT_STREQ(error.what(),
-                     "unknown profile 'mm-7.0' (expected one of: mm-6.6, mm-6.4, mm-6.2, tc_action, custom)");
+                     "unknown profile 'mm-7.0' (expected one of: kernel, mm-6.6, mm-6.4, mm-6.2, tc_action, custom)");
     }
     EXPECT_THROW(parse_profile(""), std::invalid_argument);
     EXPECT_THROW(parse_profile("MM-6.6"), std::invalid_argument);

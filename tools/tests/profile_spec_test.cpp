@@ -58,7 +58,7 @@ TEST(ProfileSpec, FromAbiClampsRegionCount)
 
 TEST(ProfileSpec, Describe)
 {
-    EXPECT_EQ(describe({}), "mm-6.6");
+    EXPECT_EQ(describe({}), "kernel");
     EXPECT_EQ(describe({Profile::tc_action, 256, {}}), "tc_action (object 256 B)");
     EXPECT_EQ(describe({Profile::custom, 512, {{64, 8}, {16, 0}}}), "custom (object 512 B; regions 64:8, 16)");
 }

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "text_table.hpp"
+#include "common/table.hpp"
 
 using shadowctl::TextTable;
 

@@ -3,19 +3,8 @@
 # and a command that cannot start (checked before the BPF programs load).
 set -u
 shadowctl=$1
-failures=0
-
-expect() {
-    status=$1 pattern=$2
-    shift 3
-    output=$("$shadowctl" "$@" 2>&1)
-    got=$?
-    if [ "$got" -ne "$status" ] || ! printf '%s\n' "$output" | grep -q -- "$pattern"; then
-        echo "FAIL: shadowctl $* -> status $got (want $status), output:"
-        printf '%s\n' "$output" | sed 's/^/    /'
-        failures=$((failures + 1))
-    fi
-}
+# expect STATUS PATTERN -- ARGS..., fail MESSAGE
+. "$(dirname "$0")/smoke_lib.sh"
 
 notexec=$(mktemp)
 trap 'rm -f "$notexec"' EXIT

@@ -190,6 +190,29 @@ TEST(TraceReport, CallSitesWithoutStacks)
     EXPECT_EQ(report.percpu.alloc_sites[0].module, "vmlinux");
 }
 
+TEST(TraceReport, AllocationsBySizePerModule)
+{
+    using namespace shadowslab::tracer;
+    TraceSnapshot snapshot = TraceSnapshot::empty({});
+    // One call site asking for two sizes (a profile's regions), and the
+    // kernel's: bytes (bytes_alloc) differ from size x CPUs under memcg.
+    snapshot.sites = {
+        {kSegmentTimed, PercpuEvent::alloc, {}, 0xffffffffc0a0006e, 5, 320, 16, 8},
+        {kSegmentTimed, PercpuEvent::alloc, {}, 0xffffffffc0a0006e, 5, 320, 16, 4},
+        {kSegmentTimed, PercpuEvent::alloc, {}, 0xffffffffc0a0007e, 2, 128, 16, 4},
+        {kSegmentTimed, PercpuEvent::alloc, std::vector<std::uint64_t>{0xffffffff81100d40, 0xffffffff81300010}, 0xffffffff81100d40, 3, 768, 64, 64},
+        {kSegmentTimed, PercpuEvent::free, {}, 0xffffffffc0a00225, 7, 448},
+    };
+    const TraceReport report = build_report(snapshot, kAllSegments, testdata::kallsyms(), 0);
+    const auto& module = report.percpu.by_module.at("shadowslab").alloc_sizes;
+    ASSERT_EQ(module.size(), 2u);
+    EXPECT_EQ(module.at(AllocSize{16, 4}), 7u);
+    EXPECT_EQ(module.at(AllocSize{16, 8}), 5u);
+    const auto& kernel = report.percpu.by_module.at("vmlinux").alloc_sizes;
+    ASSERT_EQ(kernel.size(), 1u);
+    EXPECT_EQ(kernel.at(AllocSize{64, 64}), 3u);
+}
+
 TEST(TraceSnapshot, MergeAddsRuns)
 {
     TraceSnapshot sum = testdata::snapshot();

@@ -67,7 +67,8 @@ ThreadResult to_thread_result(const shadowslab_thread_result& abi)
     Histogram::Buckets buckets{};
     for (std::size_t i = 0; i < buckets.size(); ++i)
         buckets[i] = abi.hist[i];
-    return {abi.cpu, abi.cycles, abi.elapsed_ns, abi.check_failures, abi.samples, Histogram(buckets)};
+    const bool moved = (abi.flags & SHADOWSLAB_THREAD_MOVED) != 0;
+    return {abi.cpu, abi.cycles, abi.elapsed_ns, abi.check_failures, abi.samples, Histogram(buckets), moved};
 }
 
 }  // namespace
@@ -185,7 +186,9 @@ RunResult Device::run(const RunRequest& request) const
     shadowslab_run run{};
     run.spec = to_abi(request.profile);
     run.strategy = static_cast<std::uint32_t>(request.strategy);
-    run.flags = request.check ? SHADOWSLAB_RUN_CHECK : 0;
+    run.flags = (request.check ? SHADOWSLAB_RUN_CHECK : 0) |
+                (request.remote_free ? SHADOWSLAB_RUN_REMOTE_FREE : 0) |
+                (request.no_magazines ? SHADOWSLAB_RUN_NO_MAGAZINES : 0);
     run.nr_cpus = static_cast<std::uint32_t>(request.cpus.size());
     run.magazine_size = request.magazine_size;
     run.cpus_ptr = reinterpret_cast<std::uintptr_t>(request.cpus.data());
@@ -195,6 +198,10 @@ RunResult Device::run(const RunRequest& request) const
     run.results_ptr = reinterpret_cast<std::uintptr_t>(threads.data());
     run.result_size = sizeof(shadowslab_thread_result);
     run.sample_shift = request.sample_shift;
+    run.live = request.live;
+    run.retain = request.retain.partial ? SHADOWSLAB_RETAIN_PARTIAL : SHADOWSLAB_RETAIN_ALL;
+    run.min_partial = request.retain.partial ? request.retain.min_partial : 0;
+    run.mt_fraction_ppm = request.mt_fraction_ppm;
     call(SHADOWSLAB_IOC_RUN, &run, "RUN");
 
     RunResult result;
@@ -206,6 +213,14 @@ RunResult Device::run(const RunRequest& request) const
     result.percpu_frees = run.percpu_frees;
     result.warmup_percpu_allocs = run.warmup_percpu_allocs;
     result.warmup_percpu_frees = run.warmup_percpu_frees;
+    result.ctor_calls = run.ctor_calls;
+    result.ctor_ns = run.ctor_ns;
+    result.dtor_calls = run.dtor_calls;
+    result.dtor_ns = run.dtor_ns;
+    result.remote_frees = run.remote_frees;
+    result.mt_upgrades = run.mt_upgrades;
+    result.retained_percpu_bytes = run.retained_percpu_bytes;
+    result.memcg_ino = run.memcg_ino;
     for (const shadowslab_thread_result& thread : threads)
         result.threads.push_back(to_thread_result(thread));
     return result;

@@ -19,7 +19,8 @@ struct Named {
     std::string_view name;
 };
 
-constexpr std::array<Named<Profile>, 5> kProfiles{{
+constexpr std::array<Named<Profile>, 6> kProfiles{{
+    {Profile::kernel, "kernel"},
     {Profile::mm_6_6, "mm-6.6"},
     {Profile::mm_6_4, "mm-6.4"},
     {Profile::mm_6_2, "mm-6.2"},
@@ -28,20 +29,27 @@ constexpr std::array<Named<Profile>, 5> kProfiles{{
 }};
 static_assert(kProfiles.size() == SHADOWSLAB_NR_PROFILES);
 
-constexpr std::array<Named<Strategy>, 3> kStrategies{{
+constexpr std::array<Named<Strategy>, 7> kStrategies{{
     {Strategy::percpu, "percpu"},
     {Strategy::ctor, "ctor"},
     {Strategy::slab, "slab"},
+    {Strategy::cache, "cache"},
+    {Strategy::stash, "stash"},
+    {Strategy::merged, "merged"},
+    {Strategy::lazy, "lazy"},
 }};
 static_assert(kStrategies.size() == SHADOWSLAB_NR_STRATEGIES);
 
 constexpr std::array<Strategy, kStrategies.size()> kStrategyValues{
-    Strategy::percpu, Strategy::ctor, Strategy::slab};
+    Strategy::percpu, Strategy::ctor,   Strategy::slab, Strategy::cache,
+    Strategy::stash,  Strategy::merged, Strategy::lazy};
 
-constexpr std::array<Named<std::uint32_t>, 3> kFeatures{{
+constexpr std::array<Named<std::uint32_t>, 5> kFeatures{{
     {SHADOWSLAB_FEAT_COUNTER_INIT_MANY, "counter_init_many"},
     {SHADOWSLAB_FEAT_LOCKDEP, "lockdep"},
     {SHADOWSLAB_FEAT_PREEMPT_RT, "preempt_rt"},
+    {SHADOWSLAB_FEAT_MEMCG_KMEM, "memcg_kmem"},
+    {SHADOWSLAB_FEAT_PERCPU_CHARGE, "percpu_charge"},
 }};
 
 constexpr std::array<Named<std::uint32_t>, 1> kCacheFlags{{

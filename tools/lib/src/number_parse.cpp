@@ -40,22 +40,38 @@ std::vector<unsigned> parse_count_list(std::string_view text, std::string_view w
     return counts;
 }
 
-std::uint64_t parse_seconds(std::string_view text, std::string_view what)
+std::uint64_t parse_duration(std::string_view text, std::string_view what)
 {
-    double seconds = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds,
+    struct Unit {
+        std::string_view suffix;
+        double ns;
+    };
+    // Longest suffix first, so "ms" is not read as "m" after a number "5s".
+    static constexpr Unit units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+    std::string_view number = text;
+    double scale = 1e9;
+    for (const Unit& unit : units)
+        if (number.size() > unit.suffix.size() && number.ends_with(unit.suffix)) {
+            number.remove_suffix(unit.suffix.size());
+            scale = unit.ns;
+            break;
+        }
+    double value = 0;
+    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value,
                                               std::chars_format::fixed);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds))
-        throw std::invalid_argument(fmt::format("{} '{}' is not a number of seconds", what, text));
-    if (!(seconds > 0))
-        throw std::invalid_argument(fmt::format("{} must be more than 0 seconds", what));
+    if (number.empty() || error != std::errc() || end != number.data() + number.size() || !std::isfinite(value))
+        throw std::invalid_argument(
+            fmt::format("{} '{}' is not a duration (e.g. 500ms, 2s, 1m; a bare number is seconds)", what, text));
+    if (!(value > 0))
+        throw std::invalid_argument(fmt::format("{} must be more than 0", what));
+    const double nanoseconds = value * scale;
     // Far beyond any run the module accepts, and still exact in a uint64_t.
-    if (seconds > 1e9)
+    if (nanoseconds > 1e18)
         throw std::invalid_argument(fmt::format("{} '{}' is too long", what, text));
-    const auto nanoseconds = static_cast<std::uint64_t>(std::llround(seconds * 1e9));
-    if (nanoseconds == 0)
+    const auto rounded = static_cast<std::uint64_t>(std::llround(nanoseconds));
+    if (rounded == 0)
         throw std::invalid_argument(fmt::format("{} '{}' is shorter than a nanosecond", what, text));
-    return nanoseconds;
+    return rounded;
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator)

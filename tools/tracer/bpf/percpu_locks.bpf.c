@@ -285,27 +285,39 @@ int handle_contention_end(struct trace_event_raw_contention_end *ctx)
 	return PASS_ON;
 }
 
-/* Is the allocation's call_site inside the allocator or a wrapper? */
+/*
+ * Is the allocation's call_site inside the allocator or a wrapper?  A
+ * binary search of the sorted, disjoint wrapper_ranges.
+ */
 static __always_inline bool in_wrapper(__u64 ip)
 {
-	__u32 n = nr_wrapper_ranges;
+	__u32 lo = 0, hi = nr_wrapper_ranges;
 
-	for (int i = 0; i < PL_MAX_WRAPPER_RANGES; i++) {
-		if (i >= n)
-			break;
-		if (ip >= wrapper_ranges[i].start && ip < wrapper_ranges[i].end)
+	if (hi > PL_MAX_WRAPPER_RANGES)
+		hi = PL_MAX_WRAPPER_RANGES;
+	for (int step = 0; step < PL_RANGE_SEARCH_STEPS && lo < hi; step++) {
+		__u32 mid = ((lo + hi) / 2) & (PL_MAX_WRAPPER_RANGES - 1);
+
+		if (ip < wrapper_ranges[mid].start)
+			hi = mid;
+		else if (ip >= wrapper_ranges[mid].end)
+			lo = mid + 1;
+		else
 			return true;
 	}
 	return false;
 }
 
-static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 call_site, __u64 bytes)
+static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 call_site, __u64 bytes,
+				       __u32 size, __u32 align)
 {
 	struct pl_site_key key = {};
 	struct pl_site_value *value, zero = {};
 
 	key.segment = seg;
 	key.kind = kind;
+	key.size = size;
+	key.align = align;
 	if (call_site && !always_stack && !in_wrapper(call_site)) {
 		key.stack_id = PL_STACK_SKIPPED;
 	} else {
@@ -333,6 +345,7 @@ int handle_percpu_alloc(struct trace_event_raw_percpu_alloc_percpu *ctx)
 	__u32 seg = current_segment();
 	struct pl_percpu_totals *totals = bpf_map_lookup_elem(&percpu_totals, &seg);
 	__u64 bytes, call_site = 0, ptr = (__u64)ctx->ptr;
+	__u32 size = BPF_CORE_READ(ctx, size), align = BPF_CORE_READ(ctx, align);
 
 	/*
 	 * bytes_alloc and call_site arrived in 6.0; before, size per CPU.
@@ -353,7 +366,7 @@ int handle_percpu_alloc(struct trace_event_raw_percpu_alloc_percpu *ctx)
 	}
 	if (bpf_map_update_elem(&live, &ptr, &bytes, BPF_ANY))
 		count_misc(PL_MISC_LOST_LIVE);
-	count_site(ctx, seg, PL_KIND_ALLOC, call_site, bytes);
+	count_site(ctx, seg, PL_KIND_ALLOC, call_site, bytes, size, align);
 	return PASS_ON;
 }
 
@@ -383,7 +396,7 @@ int handle_percpu_free(struct trace_event_raw_percpu_free_percpu *ctx)
 		else
 			totals->frees_unmatched += 1;
 	}
-	count_site(ctx, seg, PL_KIND_FREE, call_site, bytes);
+	count_site(ctx, seg, PL_KIND_FREE, call_site, bytes, 0, 0);
 	return PASS_ON;
 }
 

@@ -40,10 +40,15 @@
  * Where the wrapper tail-calls pcpu_alloc() (alloc_percpu() and
  * __alloc_percpu_gfp() on x86-64 6.1) that is the caller itself, and no
  * stack is needed; where it lands in the allocator or a wrapper (such as
- * __percpu_counter_init), the event takes a short stack.  Userspace lists
- * those functions' address ranges in .bss (wrapper_ranges).
+ * __percpu_counter_init_many), the event takes a short stack.  Userspace
+ * lists those functions' address ranges in .bss (wrapper_ranges), sorted
+ * and merged, and BPF looks an address up by binary search: at most
+ * PL_RANGE_SEARCH_STEPS probes, however the kernel's build splits the
+ * allocator's symbols (6.1: 2 ranges; 6.12 and 7.x: dozens, with the
+ * allocator's static functions scattered by the linker).
  */
-#define PL_MAX_WRAPPER_RANGES	32
+#define PL_MAX_WRAPPER_RANGES	1024
+#define PL_RANGE_SEARCH_STEPS	11	/* > log2(PL_MAX_WRAPPER_RANGES) */
 
 struct pl_range {
 	__u64 start;
@@ -105,6 +110,14 @@ struct pl_site_key {
 	__u32 pad;
 	__u64 call_site;	/* alloc: the tracepoint's call_site; free: free_percpu()'s
 				   return address (0 if unknown) */
+	/*
+	 * alloc: the tracepoint's size (bytes per CPU, as asked for) and
+	 * align; 0 for frees.  bytes_alloc also counts memcg's obj_cgroup
+	 * pointers when the allocation is accounted to a memcg, so only
+	 * these say what was allocated, whoever is charged.
+	 */
+	__u32 size;
+	__u32 align;
 };
 
 struct pl_site_value {

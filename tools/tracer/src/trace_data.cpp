@@ -275,6 +275,7 @@ void site_reports(const TraceSnapshot& snapshot, std::uint32_t mask, const Kalls
         if (raw.kind == PercpuEvent::alloc) {
             counts.allocs += raw.count;
             counts.alloc_bytes += raw.bytes;
+            counts.alloc_sizes[AllocSize{raw.size, raw.align}] += raw.count;
         } else {
             counts.frees += raw.count;
             counts.free_bytes += raw.bytes;

@@ -5,10 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstdarg>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -27,17 +25,6 @@ namespace shadowslab::tracer {
 
 static_assert(Histogram::kBuckets == PL_HIST_BUCKETS, "the BPF histogram and shadowslab::Histogram must agree");
 static_assert(kSegments == PL_SEGMENTS, "segments: trace_data.hpp and percpu_locks.h must agree");
-
-std::size_t max_locks()
-{
-    return PL_MAX_LOCKS;
-}
-
-std::string TracerOptions::default_btf_path()
-{
-    const char* path = std::getenv("SHADOWCTL_BTF");
-    return path && *path ? path : "/sys/kernel/btf/vmlinux";
-}
 
 // ------------------------------------------------------------- skeleton
 
@@ -203,16 +190,6 @@ private:
     std::map<std::int32_t, std::vector<std::uint64_t>> cache_;
 };
 
-bool parse_address(std::string_view text, std::uint64_t& address)
-{
-    if (text.size() < 3 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
-        return false;
-    const char* first = text.data() + 2;
-    const char* last = text.data() + text.size();
-    const auto [end, error] = std::from_chars(first, last, address, 16);
-    return error == std::errc() && end == last;
-}
-
 }  // namespace
 
 class Skeleton {
@@ -264,61 +241,6 @@ private:
     std::unique_ptr<percpu_locks_bpf, SkeletonDeleter> skeleton_;
 };
 
-// ---------------------------------------------------------------- locks
-
-std::vector<TracedLock> resolve_locks(const Kallsyms& symbols, const TracerOptions& options,
-                                      std::vector<std::string>& warnings)
-{
-    std::vector<TracedLock> locks;
-    const auto add = [&locks](std::string name, std::uint64_t address) {
-        for (const TracedLock& lock : locks)
-            if (lock.address == address)
-                return;
-        if (locks.size() == max_locks())
-            throw TraceError(E2BIG, fmt::format("too many locks: at most {} can be traced at once", max_locks()));
-        locks.push_back(TracedLock{std::move(name), address});
-    };
-
-    if (options.default_locks) {
-        for (const std::string_view name : kDefaultLocks) {
-            try {
-                add(std::string(name), symbols.variable_address(name));
-            } catch (const TraceError& error) {
-                if (error.code().value() != ENOENT)
-                    throw;
-                warnings.push_back(fmt::format("{} is not in {}: not traced", name, symbols.source()));
-            }
-        }
-        if (locks.empty() && options.extra_locks.empty())
-            throw TraceError(ENOENT,
-                             fmt::format("none of the percpu allocator's locks (pcpu_alloc_mutex, pcpu_lock, "
-                                         "percpu_counters_lock) is in {}: the kernel lists lock variables only "
-                                         "with CONFIG_KALLSYMS_ALL=y; name a lock by address with --lock-symbol "
-                                         "0xADDRESS",
-                                         symbols.source()));
-    }
-    for (const std::string& spec : options.extra_locks) {
-        std::uint64_t address = 0;
-        if (parse_address(spec, address)) {
-            add(spec, address);
-            continue;
-        }
-        const auto colon = spec.find(':');
-        if (colon == std::string::npos) {
-            add(spec, symbols.variable_address(spec));
-        } else {
-            std::string_view module = std::string_view(spec).substr(0, colon);
-            const std::string_view name = std::string_view(spec).substr(colon + 1);
-            if (module == kCoreKernel)
-                module = {};
-            add(spec, symbols.variable_address(name, module));
-        }
-    }
-    if (locks.empty())
-        throw TraceError(EINVAL, "no lock to trace: give one with --lock-symbol");
-    return locks;
-}
-
 // --------------------------------------------------------------- tracer
 
 Tracer::Tracer(const TracerOptions& options)
@@ -349,6 +271,8 @@ Tracer::Tracer(const TracerOptions& options)
     const std::vector<AddressRange> wrappers = symbols_.function_ranges(is_percpu_allocator_function);
     auto* bss = skel->bss;
     const bool ranges_fit = !wrappers.empty() && wrappers.size() <= PL_MAX_WRAPPER_RANGES;
+    static_assert(PL_MAX_WRAPPER_RANGES <= (1U << (PL_RANGE_SEARCH_STEPS - 1)),
+                  "the BPF binary search must reach every range");
     if (!ranges_fit && !options.alloc_stacks)
         warnings_.push_back(fmt::format("the percpu allocator's functions form {} address ranges in {} (1 to {} "
                                         "expected): every allocation takes a stack, which costs more",
@@ -454,7 +378,8 @@ TraceSnapshot Tracer::snapshot() const
         if (bpf_map_lookup_elem(sites_fd, &key, &value) != 0)
             continue;
         snapshot.sites.push_back(RawSite{key.segment, key.kind == PL_KIND_FREE ? PercpuEvent::free : PercpuEvent::alloc,
-                                         alloc_traces.read(key.stack_id), key.call_site, value.count, value.bytes});
+                                         alloc_traces.read(key.stack_id), key.call_site, value.count, value.bytes,
+                                         key.size, key.align});
     }
     return snapshot;
 }

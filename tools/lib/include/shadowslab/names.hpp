@@ -19,12 +19,17 @@ enum class Profile : std::uint32_t {
     mm_6_2 = SHADOWSLAB_PROFILE_MM_6_2,
     tc_action = SHADOWSLAB_PROFILE_TC_ACTION,
     custom = SHADOWSLAB_PROFILE_CUSTOM,
+    kernel = SHADOWSLAB_PROFILE_KERNEL,
 };
 
 enum class Strategy : std::uint32_t {
     percpu = SHADOWSLAB_STRATEGY_PERCPU,
     ctor = SHADOWSLAB_STRATEGY_CTOR,
     slab = SHADOWSLAB_STRATEGY_SLAB,
+    cache = SHADOWSLAB_STRATEGY_CACHE,
+    stash = SHADOWSLAB_STRATEGY_STASH,
+    merged = SHADOWSLAB_STRATEGY_MERGED,
+    lazy = SHADOWSLAB_STRATEGY_LAZY,
 };
 
 // Every strategy, in ABI order.

@@ -18,8 +18,10 @@ std::uint64_t parse_unsigned(std::string_view text, std::string_view what,
 // counts "1,2,4"), in the order given.
 std::vector<unsigned> parse_count_list(std::string_view text, std::string_view what, unsigned max);
 
-// Seconds as a decimal number ("1", "0.25"), > 0, returned in nanoseconds.
-std::uint64_t parse_seconds(std::string_view text, std::string_view what);
+// A duration, > 0, in nanoseconds: a decimal number with a unit, "500ms",
+// "2s", "1.5m", or without one, in seconds ("0.25").  Units: ns, us, ms, s,
+// m, h.
+std::uint64_t parse_duration(std::string_view text, std::string_view what);
 
 // Splits on every separator, keeping empty items so callers can reject them.
 std::vector<std::string_view> split(std::string_view text, char separator);

@@ -32,7 +32,7 @@ Region parse_region(std::string_view text);
 std::string format_region(const Region& region);
 
 struct ProfileSpec {
-    Profile profile = Profile::mm_6_6;
+    Profile profile = Profile::kernel;
     std::uint32_t object_size = 0;  // 0 = the profile's default
     std::vector<Region> regions;    // custom only
 };

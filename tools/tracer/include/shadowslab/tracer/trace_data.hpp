@@ -131,6 +131,8 @@ struct RawSite {
                                       // free: free_percpu's return address
     std::uint64_t count = 0;
     std::uint64_t bytes = 0;
+    std::uint32_t size = 0;           // alloc: bytes per CPU asked for; free: 0
+    std::uint32_t align = 0;          // alloc: the alignment asked for
 };
 
 struct TraceSnapshot {
@@ -175,11 +177,21 @@ struct CallSiteReport {
     std::vector<std::string> frames;    // the short stack it came from (one of them)
 };
 
+// Allocations of one size and alignment (the tracepoint's size and align:
+// per CPU, as asked for, whoever is charged for them).
+struct AllocSize {
+    std::uint32_t size = 0;
+    std::uint32_t align = 0;
+
+    friend auto operator<=>(const AllocSize&, const AllocSize&) = default;
+};
+
 struct ModuleCounts {
     std::uint64_t allocs = 0;
-    std::uint64_t alloc_bytes = 0;
+    std::uint64_t alloc_bytes = 0;  // bytes_alloc: all CPUs, memcg's share included
     std::uint64_t frees = 0;
     std::uint64_t free_bytes = 0;
+    std::map<AllocSize, std::uint64_t> alloc_sizes;  // allocations by size
 };
 
 struct PercpuReport {

@@ -1,0 +1,34 @@
+#pragma once
+
+// `shadowctl trace`: the percpu allocator's locks and allocations,
+// system-wide, for a duration or while a command runs.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "common/command.hpp"
+
+namespace shadowctl {
+
+// Stacks and call sites shown per lock and per kind by default.
+inline constexpr unsigned kDefaultTraceTop = 5;
+
+struct TraceOptions {
+    std::uint64_t duration_ns = 0;          // 0: until CMD exits, or Ctrl-C
+    unsigned top = kDefaultTraceTop;        // 0: all
+    std::vector<std::string> lock_symbols;  // --lock-symbol, in order
+    bool no_default_locks = false;
+    bool verbose = false;                   // libbpf's messages
+    bool alloc_stacks = false;              // a stack for every allocation
+    std::vector<std::string> command;       // after --; empty: none
+};
+
+// Adds the subcommand to `parent`; parsing it fills `options` and sets the
+// invocation's action.
+void add_trace_command(CLI::App& parent, Invocation& invocation, std::shared_ptr<TraceOptions> options);
+
+}  // namespace shadowctl

@@ -1,0 +1,1 @@
+// Only to build the tests' shared precompiled header.
