@@ -9,6 +9,7 @@
 
 pass=0 fail=0 skip=0
 summary=()
+failed_points=()
 part_start=$SECONDS
 
 # record PART PASS FAIL SKIP [NOTE]: the part's count, and its wall time
@@ -72,6 +73,16 @@ record_tap() {
 		f=1 note=${note:-"exit $rc with no failing test point"}
 	fi
 	record "$part" "$p" "$f" "$s" "$note"
+	((f == 0)) || note_failed_points "$part" "$log"
+}
+
+# note_failed_points PART LOG: keep LOG's failing TAP points (at most 20)
+# for finish() to list under the summary, where the end of a long log
+# still shows them.
+note_failed_points() {
+	mapfile -t -O "${#failed_points[@]}" failed_points < <(
+		grep -E '^(# )*not ok' "$2" | grep -Ev '# *(SKIP|TODO)' |
+			head -n 20 | sed "s/^/$1: /")
 }
 
 # The summary and the count; exits non-zero if anything failed or
@@ -79,6 +90,10 @@ record_tap() {
 finish() {
 	banner "summary"
 	printf '%s\n' "${summary[@]}"
+	if ((${#failed_points[@]})); then
+		echo "failed points (at most 20 a part; the logs have the rest):"
+		printf '  %s\n' "${failed_points[@]}"
+	fi
 	echo "wall time: $(duration "$SECONDS")"
 	echo "logs: $logs"
 	echo "$pass passed, $fail failed, $skip skipped"

@@ -130,6 +130,7 @@ record_lane() {
 	else
 		record "$part" "$p" "$f" "$s"
 	fi
+	((${f:-1} == 0)) || note_failed_points "$part" "$log"
 }
 
 # lane_command PART: the script that runs one of the other kernels' parts,

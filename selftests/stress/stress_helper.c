@@ -38,9 +38,11 @@
  *                                    ALLOCs with /proc/self/make-it-fail
  *                                    set around each, FAILDIR/times read
  *                                    before and after: prints injected
- *   hog MB [STEP_MB [PACE_MB]]       mmap and touch MB in steps, then exit;
+ *   hog MB [STEP_MB [PACE_MB [PERCPU_KB]]]
+ *                                    mmap and touch MB in steps, then exit;
  *                                    below PACE_MB of MemFree, 1 MB steps
- *                                    that wait for MemFree to come back
+ *                                    that wait for MemFree to come back;
+ *                                    stop early once Percpu: <= PERCPU_KB
  *   ballast MB                       mmap and touch MB, keep it until
  *                                    SIGTERM (prints ballast_mb when ready)
  *
@@ -882,6 +884,14 @@ static int cmd_inject_alloc(int argc, char **argv)
  * pages instead (under TCG, minutes of thrashing on the 9p root), and a
  * hog whose last steps outrun that work meets the OOM killer with the
  * memory still on its way.  *paced_ms: time waited.
+ *
+ * With @percpu_goal_kb, the hog also stops as soon as /proc/meminfo's
+ * Percpu: is down to it: what the pressure was for has happened, and the
+ * rest of @mb would only press on memory that is still on its way back
+ * (the chunks' vmalloc areas and, under KASAN, their shadow, which vmap
+ * purges lazily).  Taking all of @mb regardless made the outcome depend
+ * on how soon that work ran: after the fuzzer, under the debug kernel, an
+ * OOM kill.  *stopped_early: whether it stopped so.
  */
 #define PACE_SAMPLE_MS	10
 #define PACE_SETTLED_MS	150	/* MemFree has stopped rising for this long */
@@ -916,14 +926,25 @@ static u64 paced_wait(long pace_kb)
 }
 
 static int take_memory(u64 mb, u64 step, bool report, long pace_kb,
-		       u64 *paced_ms)
+		       long percpu_goal_kb, u64 *paced_ms, bool *stopped_early)
 {
 	u64 done = 0, next_report = 0, i;
 	long page = sysconf(_SC_PAGESIZE);
 	char *m;
 
+	*stopped_early = false;
 	while (done < mb) {
 		u64 n = mb - done < step ? mb - done : step;
+		long percpu_kb = percpu_goal_kb > 0 ? meminfo_kb("Percpu") : -1;
+
+		if (percpu_kb >= 0 && percpu_kb <= percpu_goal_kb) {
+			*stopped_early = true;
+			if (report)
+				printf("# hog: stopped at %llu of %llu MB: Percpu %ld kB <= %ld kB, MemAvailable %ld kB\n",
+				       done, mb, percpu_kb, percpu_goal_kb,
+				       meminfo_kb("MemAvailable"));
+			break;
+		}
 
 		if (pace_kb > 0 && meminfo_kb("MemFree") < pace_kb) {
 			n = 1;
@@ -954,19 +975,21 @@ static int take_memory(u64 mb, u64 step, bool report, long pace_kb,
 static int cmd_hog(int argc, char **argv)
 {
 	u64 mb, paced_ms = 0, t0 = now_ns();
-	long pace_kb;
+	long pace_kb, percpu_goal_kb;
+	bool stopped_early;
 
-	if (argc < 1)
+	if (argc < 1 || argc > 4)
 		return bad_usage();
 	mb = arg_ul(argv[0]);
 	pace_kb = argc > 2 ? (long)arg_ul(argv[2]) * 1024 : 0;
+	percpu_goal_kb = argc > 3 ? (long)arg_ul(argv[3]) : 0;
 	/* Our own code must not be what reclaim evicts and refaults. */
 	mlockall(MCL_CURRENT);
 	if (take_memory(mb, argc > 1 ? arg_ul(argv[1]) : 8, true, pace_kb,
-			&paced_ms))
+			percpu_goal_kb, &paced_ms, &stopped_early))
 		return 1;
-	printf("hog_mb=%llu hog_ms=%llu paced_ms=%llu\n", mb,
-	       (now_ns() - t0) / 1000000, paced_ms);
+	printf("hog_mb=%llu hog_ms=%llu paced_ms=%llu stopped_at_percpu_goal=%d\n",
+	       mb, (now_ns() - t0) / 1000000, paced_ms, stopped_early);
 	return 0;
 }
 
@@ -974,7 +997,8 @@ static int cmd_hog(int argc, char **argv)
 static int cmd_ballast(int argc, char **argv)
 {
 	struct sigaction sa;
-	u64 mb;
+	u64 mb, paced_ms = 0;
+	bool stopped_early;
 
 	if (argc != 1)
 		return bad_usage();
@@ -983,9 +1007,8 @@ static int cmd_ballast(int argc, char **argv)
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	u64 paced_ms = 0;
 
-	if (take_memory(mb, 16, false, 0, &paced_ms))
+	if (take_memory(mb, 16, false, 0, 0, &paced_ms, &stopped_early))
 		return 1;
 	printf("ballast_mb=%llu\n", mb);
 	while (!FLAG_READ(stop))
