@@ -23,11 +23,19 @@
  * x86-64 6.1), else a return into a wrapper such as
  * __percpu_counter_init_many(); only then is a short kernel stack taken,
  * for userspace to find the first frame past the wrappers (stacks are
- * costly here: these tracepoints fire with pcpu_alloc_mutex or pcpu_lock
- * held).  A free's tracepoint has no call_site: a kprobe on free_percpu()
- * reads its return address at entry (one load, no unwinding) for the
- * tracepoint that fires inside it to use the same way; without it (kprobe
- * not attached, or the task moved CPU in between) the free takes a stack.
+ * costly).  A free is counted at free_percpu()'s entry, by a kprobe: its
+ * return address is then at the stack pointer (one load, no unwinding),
+ * and the work is done before free_percpu() takes pcpu_lock.  The free
+ * tracepoint fires with pcpu_lock held, so a program there lengthens the
+ * critical section that every allocation's area search waits for, and it
+ * has no call_site: it is attached only where the kprobe cannot be, and
+ * then every free takes a stack.
+ *
+ * Filters (.bss, set before attaching): filter_tgid counts only one
+ * process's events, filter_cgroup only those of tasks in the cgroup v2
+ * directory in cgroup_filter[0] or below it.  An event belongs to the task
+ * that runs it: the waiter of a contention, the caller of an allocation or
+ * a free.
  *
  * Every program returns 1, so that the tracepoints' other perf users
  * (perf stat, perf record) still see the events.
@@ -58,6 +66,15 @@ volatile __u32 self_tgid;
 struct pl_range wrapper_ranges[PL_MAX_WRAPPER_RANGES];
 volatile __u32 nr_wrapper_ranges;
 volatile __u32 always_stack;
+volatile __u32 filter_tgid;	/* 0: every process */
+volatile __u32 filter_cgroup;	/* 1: only tasks under cgroup_filter[0] */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
 
 /* Lock address -> index into the stats; filled in by userspace. */
 struct {
@@ -128,19 +145,6 @@ struct {
 	__type(value, struct pl_percpu_totals);
 } percpu_totals SEC(".maps");
 
-/* free_percpu()'s argument and return address, from its entry, per CPU. */
-struct free_caller {
-	__u64 ptr;
-	__u64 ip;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct free_caller);
-} free_callers SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PL_MISC_COUNT);
@@ -158,6 +162,16 @@ static __always_inline void count_misc(__u32 what)
 
 	if (value)
 		*value += 1;
+}
+
+/* Is the current task's event wanted under the filters? */
+static __always_inline bool wanted(void)
+{
+	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
+		return false;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
+	return true;
 }
 
 static __always_inline __u32 current_segment(void)
@@ -209,7 +223,7 @@ int handle_contention_begin(struct trace_event_raw_contention_begin *ctx)
 	__u32 flags = ctx->flags, seg;
 	int lock = traced_lock(ctx->lock_addr);
 
-	if (lock < 0)
+	if (lock < 0 || !wanted())
 		return PASS_ON;
 	seg = current_segment();
 	stats = stats_of(seg, lock);
@@ -247,7 +261,7 @@ int handle_contention_end(struct trace_event_raw_contention_end *ctx)
 	int lock = traced_lock(ctx->lock_addr);
 	__u64 wait;
 
-	if (lock < 0)
+	if (lock < 0 || !wanted())
 		return PASS_ON;
 	key.tid = (__u32)bpf_get_current_pid_tgid();
 	key.lock = lock;
@@ -342,11 +356,15 @@ static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 c
 SEC("tp/percpu/percpu_alloc_percpu")
 int handle_percpu_alloc(struct trace_event_raw_percpu_alloc_percpu *ctx)
 {
-	__u32 seg = current_segment();
-	struct pl_percpu_totals *totals = bpf_map_lookup_elem(&percpu_totals, &seg);
+	struct pl_percpu_totals *totals;
 	__u64 bytes, call_site = 0, ptr = (__u64)ctx->ptr;
 	__u32 size = BPF_CORE_READ(ctx, size), align = BPF_CORE_READ(ctx, align);
+	__u32 seg;
 
+	if (!wanted())
+		return PASS_ON;
+	seg = current_segment();
+	totals = bpf_map_lookup_elem(&percpu_totals, &seg);
 	/*
 	 * bytes_alloc and call_site arrived in 6.0; before, size per CPU.
 	 * BPF_CORE_READ, not ctx->field: the compiler may merge the two
@@ -370,20 +388,13 @@ int handle_percpu_alloc(struct trace_event_raw_percpu_alloc_percpu *ctx)
 	return PASS_ON;
 }
 
-SEC("tp/percpu/percpu_free_percpu")
-int handle_percpu_free(struct trace_event_raw_percpu_free_percpu *ctx)
+/* A free of @ptr from @call_site (0: unknown, take a stack). */
+static __always_inline void count_free(void *ctx, __u64 ptr, __u64 call_site)
 {
 	__u32 seg = current_segment();
 	struct pl_percpu_totals *totals = bpf_map_lookup_elem(&percpu_totals, &seg);
-	__u64 ptr = (__u64)ctx->ptr, bytes = 0, call_site = 0, *size;
-	struct free_caller *caller;
-	__u32 zero = 0;
+	__u64 bytes = 0, *size;
 
-	caller = bpf_map_lookup_elem(&free_callers, &zero);
-	if (caller && caller->ptr == ptr) {
-		call_site = caller->ip;
-		caller->ptr = 0;
-	}
 	size = bpf_map_lookup_elem(&live, &ptr);
 	if (size) {
 		bytes = *size;
@@ -397,31 +408,43 @@ int handle_percpu_free(struct trace_event_raw_percpu_free_percpu *ctx)
 			totals->frees_unmatched += 1;
 	}
 	count_site(ctx, seg, PL_KIND_FREE, call_site, bytes, 0, 0);
-	return PASS_ON;
 }
 
-/* At free_percpu()'s entry the stack pointer points at its return address. */
+/*
+ * At free_percpu()'s entry the stack pointer points at its return address.
+ * free_percpu(NULL) returns before its tracepoint: not a free.
+ */
 SEC("kprobe/free_percpu")
 int BPF_KPROBE(enter_free_percpu, void *ptr)
 {
-	struct free_caller *caller;
-	__u32 zero = 0;
+	__u64 call_site = 0;
 
-	caller = bpf_map_lookup_elem(&free_callers, &zero);
-	if (!caller)
+	if (!ptr || !wanted())
 		return PASS_ON;
-	caller->ptr = (__u64)ptr;
-	caller->ip = 0;
-	bpf_probe_read_kernel(&caller->ip, sizeof(caller->ip), (void *)PT_REGS_SP(ctx));
+	bpf_probe_read_kernel(&call_site, sizeof(call_site), (void *)PT_REGS_SP(ctx));
+	count_free(ctx, (__u64)ptr, call_site);
+	return PASS_ON;
+}
+
+/* Only where the kprobe cannot attach: under pcpu_lock, with a stack. */
+SEC("tp/percpu/percpu_free_percpu")
+int handle_percpu_free(struct trace_event_raw_percpu_free_percpu *ctx)
+{
+	if (wanted())
+		count_free(ctx, (__u64)ctx->ptr, 0);
 	return PASS_ON;
 }
 
 SEC("tp/percpu/percpu_alloc_percpu_fail")
 int handle_percpu_alloc_fail(void *ctx)
 {
-	__u32 seg = current_segment();
-	struct pl_percpu_totals *totals = bpf_map_lookup_elem(&percpu_totals, &seg);
+	struct pl_percpu_totals *totals;
+	__u32 seg;
 
+	if (!wanted())
+		return PASS_ON;
+	seg = current_segment();
+	totals = bpf_map_lookup_elem(&percpu_totals, &seg);
 	if (totals)
 		totals->alloc_failures += 1;
 	return PASS_ON;

@@ -1,5 +1,6 @@
 #include "shadowslab/tracer/tracer.hpp"
 
+#include <fcntl.h>
 #include <linux/types.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "percpu_locks.h"
 #include "percpu_locks.skel.h"
 #include "shadowslab/tracer/trace_error.hpp"
+#include "shadowslab/unique_fd.hpp"
 
 namespace shadowslab::tracer {
 
@@ -243,6 +245,35 @@ private:
 
 // --------------------------------------------------------------- tracer
 
+namespace {
+
+// The -p and --cgroup filters, into .bss and cgroup_filter before any
+// program is attached.
+void set_filters(Skeleton& skeleton, const TracerOptions& options)
+{
+    percpu_locks_bpf* skel = skeleton.get();
+    skel->bss->filter_tgid = static_cast<__u32>(options.pid);
+    if (options.cgroup_path.empty())
+        return;
+    const UniqueFd cgroup(open(options.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (cgroup.get() < 0) {
+        const int err = errno;
+        throw TraceError(err, fmt::format("open the cgroup {}: {}; give a cgroup v2 directory, e.g. "
+                                          "/sys/fs/cgroup/system.slice",
+                                          options.cgroup_path, std::strerror(err)));
+    }
+    const __u32 index = 0;
+    const int fd = cgroup.get();
+    if (bpf_map_update_elem(map_fd(skel->maps.cgroup_filter), &index, &fd, BPF_ANY) != 0) {
+        const int err = errno;
+        throw TraceError(err, fmt::format("filter by the cgroup {}: {} (is it a cgroup v2 directory?)",
+                                          options.cgroup_path, std::strerror(err)));
+    }
+    skel->bss->filter_cgroup = 1;
+}
+
+}  // namespace
+
 Tracer::Tracer(const TracerOptions& options)
 {
     if (access(options.btf_path.c_str(), R_OK) != 0) {
@@ -285,6 +316,7 @@ Tracer::Tracer(const TracerOptions& options)
     }
     bss->nr_wrapper_ranges = ranges;
     bss->self_tgid = static_cast<__u32>(getpid());
+    set_filters(*skeleton_, options);
 
     set_segment(kSegmentOther);
     skeleton_->attach(skel->progs.handle_contention_begin, skel->links.handle_contention_begin,
@@ -292,15 +324,19 @@ Tracer::Tracer(const TracerOptions& options)
     skeleton_->attach(skel->progs.handle_contention_end, skel->links.handle_contention_end, "lock:contention_end");
     skeleton_->attach(skel->progs.handle_percpu_alloc, skel->links.handle_percpu_alloc,
                       "percpu:percpu_alloc_percpu");
-    skeleton_->attach(skel->progs.handle_percpu_free, skel->links.handle_percpu_free, "percpu:percpu_free_percpu");
     skeleton_->attach(skel->progs.handle_percpu_alloc_fail, skel->links.handle_percpu_alloc_fail,
                       "percpu:percpu_alloc_percpu_fail");
-    // Optional: without it every free takes a stack (see percpu_locks.bpf.c).
+    // Frees: at free_percpu()'s entry, outside pcpu_lock; the tracepoint
+    // inside it only where that kprobe cannot attach (see
+    // percpu_locks.bpf.c).
     skel->links.enter_free_percpu = bpf_program__attach(skel->progs.enter_free_percpu);
-    if (!skel->links.enter_free_percpu)
-        warnings_.push_back(fmt::format("kprobe on free_percpu: {}: every free takes a kernel stack, which costs "
-                                        "more",
+    if (!skel->links.enter_free_percpu) {
+        warnings_.push_back(fmt::format("kprobe on free_percpu: {}: frees are counted at their tracepoint instead, "
+                                        "under pcpu_lock and each with a kernel stack, which costs more",
                                         std::strerror(errno)));
+        skeleton_->attach(skel->progs.handle_percpu_free, skel->links.handle_percpu_free,
+                          "percpu:percpu_free_percpu");
+    }
 }
 
 Tracer::~Tracer() = default;

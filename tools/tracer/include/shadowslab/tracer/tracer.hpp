@@ -11,7 +11,8 @@
 //   3. /proc/kallsyms readable with real addresses (EPERM when hidden), and
 //      every lock found in it (ENOENT for a missing one; a missing default
 //      lock is only a warning, unless none is found);
-//   4. the tracepoints attach (ENOENT without tracefs or on a kernel before
+//   4. the filters apply (the --cgroup directory opens and is cgroup v2);
+//   5. the tracepoints attach (ENOENT without tracefs or on a kernel before
 //      5.19, which has no lock:contention_begin).
 // The destructor detaches and frees everything (links, programs, maps).
 
@@ -47,6 +48,10 @@ struct TracerOptions {
     // Take a stack for every allocation, not only for those whose
     // call_site is inside the allocator's wrappers (see percpu_locks.h).
     bool alloc_stacks = false;
+    // Count only this process's events (0: every process), or only those
+    // of tasks in this cgroup v2 directory or below it (empty: any).
+    int pid = 0;
+    std::string cgroup_path;
 
     static std::string default_btf_path();
 };
