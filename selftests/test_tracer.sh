@@ -10,6 +10,12 @@
 #  - run --trace: the timed phase of a percpu run shows about the
 #    allocations the module counted itself; that of a ctor run, after its
 #    warm-up, none from the module (the warm-up, traced too, has some);
+#  - --folded writes the waits' stacks for flamegraph.pl, their waits
+#    adding up to the lock's total;
+#  - -p and --cgroup keep only one process's events, or a cgroup's: during
+#    a percpu run, -p of a worker kthread sees the module's allocations and
+#    nothing else, -p of an idle process and --cgroup of an empty cgroup
+#    see nothing, --cgroup of the root sees the run;
 #  - its errors are clear: a missing lock symbol, a caller without root,
 #    hidden kernel addresses, no BTF, and a command that cannot start; and
 #    a traced command's exit status is passed on.
@@ -59,11 +65,11 @@ fi
 if [[ ! -e /sys/kernel/btf/vmlinux ]]; then
 	ksft_exit_skip "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 fi
-ksft_set_plan 13
+ksft_set_plan 17
 
 # ------------------------------------------------ contention, percpu run
 
-"$shadowctl" trace --json --top 3 -o "$tmp/percpu.json" -- \
+"$shadowctl" trace --json --top 3 -o "$tmp/percpu.json" --folded "$tmp/waits.folded" -- \
 	"$shadowctl" run --strategy percpu --threads 2 --duration 3 --json \
 	>"$tmp/run.json" 2>"$tmp/err"
 rc=$?
@@ -108,6 +114,78 @@ if [[ $status == 0 && $(value '.window.kind' "$tmp/percpu.json") == command ]]; 
 	ksft_test_result_pass "trace: reports the command and its exit status"
 else
 	ksft_test_result_fail "trace: reports the command and its exit status"
+fi
+
+# Every line "pcpu_alloc_mutex;outermost;...;innermost NS"; together they
+# hold every timed wait on the lock (lost stacks fold to the lock alone).
+folded_ns=$(awk '$1 ~ /^pcpu_alloc_mutex(;|$)/ { sum += $NF } END { print sum + 0 }' "$tmp/waits.folded" 2>/dev/null)
+bad_lines=$(grep -Evc '^[^; ]+(;[^; ]+)* [0-9]+$' "$tmp/waits.folded" 2>/dev/null)
+ksft_print_msg "folded: $(wc -l <"$tmp/waits.folded" 2>/dev/null) lines, $bad_lines malformed; pcpu_alloc_mutex waits $folded_ns ns (the report: $wait_ns ns); first: $(head -n 1 "$tmp/waits.folded" 2>/dev/null | cut -c 1-300)"
+if [[ -s $tmp/waits.folded && $bad_lines == 0 && $folded_ns == "$wait_ns" ]] &&
+	grep -q '^pcpu_alloc_mutex;.*shadow' "$tmp/waits.folded"; then
+	ksft_test_result_pass "trace --folded: the waits' stacks for flamegraph.pl, adding up to the lock's total"
+else
+	ksft_test_result_fail "trace --folded: the waits' stacks for flamegraph.pl, adding up to the lock's total"
+fi
+
+# ----------------------------------------------------------------- filters
+
+# filtered_trace NAME FILTER...: a one-second trace under FILTER into
+# $tmp/NAME.json, while the background percpu run goes on.
+filtered_trace() {
+	local name=$1
+
+	shift
+	"$shadowctl" trace --json -o "$tmp/$name.json" "$@" --duration 1 >/dev/null 2>"$tmp/$name.err"
+}
+
+# A long percpu run, cancelled once the filtered traces are done; its
+# workers are kthreads named shadowslab/CPU.
+"$shadowctl" run --strategy percpu --threads 2 --duration 600 >/dev/null 2>&1 &
+run_pid=$!
+worker=
+for ((i = 0; i < 600; i++)); do
+	worker=$(pgrep -x 'shadowslab/[0-9]+' | head -n 1)
+	[[ -n $worker ]] && break
+	sleep 0.1
+done
+sleep 600 &
+idle_pid=$!
+cgroup=/sys/fs/cgroup/shadowslab-test-tracer-$$
+mkdir -p "$cgroup" 2>/dev/null
+filtered_trace worker -p "${worker:-1}"
+filtered_trace idle -p "$idle_pid"
+filtered_trace empty_cgroup --cgroup "$cgroup"
+filtered_trace root_cgroup --cgroup /sys/fs/cgroup
+run_alive=0
+kill -0 "$run_pid" 2>/dev/null && run_alive=1
+kill -INT "$run_pid" 2>/dev/null
+kill "$idle_pid" 2>/dev/null
+wait "$run_pid" "$idle_pid" 2>/dev/null
+rmdir "$cgroup" 2>/dev/null
+ksft_print_msg "filters: worker kthread ${worker:-not found}, idle pid $idle_pid, cgroup $cgroup; the run was still going after them: $run_alive"
+
+allocs() { value '.percpu.allocs' "$tmp/$1.json"; }
+events() { value '.percpu.allocs + .percpu.frees + ([.locks[].begin_events] | add)' "$tmp/$1.json"; }
+modules=$(value '.percpu.by_module | keys | join(",")' "$tmp/worker.json")
+ksft_print_msg "-p worker: $(allocs worker) allocs, $(value '.percpu.frees' "$tmp/worker.json") frees, by module: $modules; $(head -c 300 "$tmp/worker.err")"
+if ((run_alive)) && [[ $(allocs worker) =~ ^[0-9]+$ && $modules == shadowslab ]] && (($(allocs worker) > 0)); then
+	ksft_test_result_pass "trace -p: a worker kthread's events, the module's allocations and nothing else"
+else
+	ksft_test_result_fail "trace -p: a worker kthread's events, the module's allocations and nothing else"
+fi
+ksft_print_msg "-p idle: $(events idle) events; $(head -c 300 "$tmp/idle.err")"
+if ((run_alive)) && [[ $(events idle) == 0 ]]; then
+	ksft_test_result_pass "trace -p: an idle process's trace has no event during the run"
+else
+	ksft_test_result_fail "trace -p: an idle process's trace has no event during the run"
+fi
+ksft_print_msg "--cgroup: empty $(events empty_cgroup) events, root $(allocs root_cgroup) allocs; $(head -c 300 "$tmp/empty_cgroup.err" "$tmp/root_cgroup.err")"
+if ((run_alive)) && [[ $(events empty_cgroup) == 0 && $(allocs root_cgroup) =~ ^[0-9]+$ ]] &&
+	(($(allocs root_cgroup) > 0)); then
+	ksft_test_result_pass "trace --cgroup: an empty cgroup sees nothing, the root cgroup sees the run"
+else
+	ksft_test_result_fail "trace --cgroup: an empty cgroup sees nothing, the root cgroup sees the run"
 fi
 
 # ----------------------------------------------------- run --trace phases

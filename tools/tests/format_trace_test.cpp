@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -131,6 +133,17 @@ TEST(TraceJson, SchemaAndStableKeys)
     EXPECT_EQ(json["warnings"].size(), 1u);
 }
 
+TEST(TraceFolded, OneLinePerStackOfFunctionsOutermostFirst)
+{
+    // Stacks A and B differ only in shadow_obj_ctor's offset: one line,
+    // their waits summed over both segments (4000 + 5000 + 20000 ns).
+    EXPECT_EQ(format_folded(document()),
+              "pcpu_alloc_mutex;kthread;shadow_cycle;shadow_obj_ctor;pcpu_alloc;__mutex_lock.constprop.0 29000\n");
+    TraceDocument no_waits = document();
+    no_waits.report.locks.clear();
+    EXPECT_EQ(format_folded(no_waits), "");
+}
+
 TEST(TraceJson, KilledCommandAndNoCommand)
 {
     TraceDocument doc = document();
@@ -225,6 +238,13 @@ TEST(TraceCli, CommandAndOptions)
 
     EXPECT_THROW(trace_with({"--duration", "0"}), CLI::ValidationError);
     EXPECT_THROW(trace_with({"--no-default-locks"}), CLI::ValidationError);
+
+    options = trace_with({"-p", std::to_string(getpid()), "--cgroup", "/", "--folded", "/tmp/w.folded"});
+    EXPECT_EQ(options.pid, getpid());
+    EXPECT_EQ(options.cgroup_path, "/");
+    EXPECT_EQ(options.folded_path, "/tmp/w.folded");
+    EXPECT_THROW(trace_with({"-p", "0"}), CLI::ParseError);
+    EXPECT_THROW(trace_with({"--cgroup", "/nonexistent-cgroup"}), CLI::ValidationError);
 }
 
 TEST(TraceCli, GlobalJsonAndOutputBeforeTheCommand)

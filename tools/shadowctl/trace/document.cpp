@@ -1,6 +1,7 @@
 #include "trace/document.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -36,7 +37,30 @@ std::string command_line(const std::vector<std::string>& argv)
     return fmt::format("{}", fmt::join(argv, " "));
 }
 
+// "pcpu_alloc+0x2f [shadowslab]" -> "pcpu_alloc"; "0xffff..." unchanged.
+std::string_view function_of(std::string_view frame)
+{
+    return frame.substr(0, frame.find_first_of("+ "));
+}
+
 }  // namespace
+
+std::string format_folded(const TraceDocument& document)
+{
+    std::map<std::string, std::uint64_t> wait_by_stack;
+    for (const auto& lock : document.report.locks) {
+        for (const auto& stack : lock.stacks) {
+            std::string folded = lock.lock.name;
+            for (auto frame = stack.frames.rbegin(); frame != stack.frames.rend(); ++frame)
+                folded += fmt::format(";{}", function_of(*frame));
+            wait_by_stack[folded] += stack.wait_ns;
+        }
+    }
+    std::string text;
+    for (const auto& [stack, wait_ns] : wait_by_stack)
+        text += fmt::format("{} {}\n", stack, wait_ns);
+    return text;
+}
 
 std::string format_trace_window(const TraceDocument& document)
 {

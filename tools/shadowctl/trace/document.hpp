@@ -98,6 +98,12 @@ struct TraceDocument {
 std::string format_trace_text(const TraceDocument& document);
 Json trace_to_json(const TraceDocument& document);
 
+// The lock waits' stacks folded for Brendan Gregg's flamegraph.pl: one
+// line per distinct stack, "LOCK;outermost;...;innermost WAIT_NS", the
+// frames as function names without offsets (so that one function's call
+// sites merge), sorted.
+std::string format_folded(const TraceDocument& document);
+
 // "traced 3.012 s while 'CMD' ran (pid 42); it exited with status 0".
 std::string format_trace_window(const TraceDocument& document);
 

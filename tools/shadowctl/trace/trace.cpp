@@ -2,7 +2,11 @@
 
 #include "trace/trace.hpp"
 
+#include <signal.h>
+
+#include <cerrno>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -32,13 +36,21 @@ constexpr SubcommandHelp kHelp{
     "traces for --duration, or until Ctrl-C.  The trace is system-wide either way: "
     "the command only sets the window.  Needs root (CAP_BPF, CAP_PERFMON, CAP_SYSLOG), "
     "kernel BTF and tracefs; the module need not be loaded.\n\n"
+    "-p and --cgroup keep only the events of one process, or of the tasks in a cgroup and below "
+    "it, as perf lock contention's do: an event is the task's that runs it (the waiter, the "
+    "allocating or freeing task); a free whose allocation was filtered out counts as unmatched.  "
+    "--folded writes the lock waits' stacks in the folded format of Brendan Gregg's flamegraph.pl "
+    "(\"LOCK;outermost;...;innermost WAIT_NS\", one line per distinct stack).\n\n"
     "\"begins\" counts every contention_begin event (what perf stat or bpftrace see: a mutex "
     "on 6.1 fires one when it starts to spin and another if it then sleeps); "
     "\"contentions\" counts waits, from a task's first begin to its contention_end.",
     "Examples:\n"
     "  shadowctl trace --duration 5s\n"
     "  shadowctl trace --json --top 3 -- shadowctl run --strategy percpu --threads 2 --duration 3s\n"
-    "  shadowctl trace --lock-symbol cgroup_mutex -- make -j2\n\n"
+    "  shadowctl trace --lock-symbol cgroup_mutex -- make -j2\n"
+    "  shadowctl trace -p 1234 --duration 10s\n"
+    "  shadowctl trace --cgroup /sys/fs/cgroup/system.slice --folded waits.folded --duration 10s\n"
+    "  flamegraph.pl --countname ns waits.folded > waits.svg\n\n"
     "Ctrl-C ends a trace without a command (exit status 0).",
     "trace", 1};
 
@@ -67,6 +79,8 @@ int trace_command(const Invocation& invocation, const TraceOptions& trace)
     tracer_options.default_locks = !trace.no_default_locks;
     tracer_options.verbose = trace.verbose;
     tracer_options.alloc_stacks = trace.alloc_stacks;
+    tracer_options.pid = trace.pid;
+    tracer_options.cgroup_path = trace.cgroup_path;
 
     // A command that cannot start fails before any tracing.
     if (!trace.command.empty()) {
@@ -116,6 +130,12 @@ int trace_command(const Invocation& invocation, const TraceOptions& trace)
     document.window.traced_ns = since(start);
     const tr::TraceSnapshot snapshot = tracer->snapshot();
     document.report = tr::build_report(snapshot, tr::kAllSegments, tracer->symbols(), trace.top);
+    if (!trace.folded_path.empty()) {
+        // Every stack, not just the top ones shown.
+        TraceDocument every_stack = document;
+        every_stack.report = tr::build_report(snapshot, tr::kAllSegments, tracer->symbols(), 0);
+        write_output(trace.folded_path, format_folded(every_stack));
+    }
     tracer.reset();  // detached: a command still running is no longer traced
 
     if (child) {
@@ -159,6 +179,18 @@ void add_trace_command(CLI::App& parent, Invocation& invocation, std::shared_ptr
                       "Take a kernel stack for every allocation (by default only for those whose call_site is "
                       "inside the allocator's wrappers, e.g. percpu_counter_init: the others' call_site is the "
                       "caller already); costs more");
+    add_unsigned(*command, "-p,--pid", trace.pid, 1, std::numeric_limits<int>::max(),
+                 "Only this process's events (its threads' waits, allocations and frees)")
+        ->type_name("PID");
+    command
+        ->add_option("--cgroup", trace.cgroup_path,
+                     "Only the events of tasks in this cgroup v2 directory or below it, e.g. "
+                     "/sys/fs/cgroup/system.slice")
+        ->type_name("DIR")
+        ->check(CLI::ExistingDirectory);
+    command->add_option("--folded", trace.folded_path,
+                        "Also write the lock waits' stacks to FILE, folded for flamegraph.pl (wait time in ns)")
+        ->type_name("FILE");
     command->add_flag("--verbose", trace.verbose, "Show libbpf's messages while loading the BPF programs");
     command->add_option("command", trace.command, "The command to run and trace, after --")
         ->type_name("-- CMD [ARGS...]");
@@ -166,6 +198,8 @@ void add_trace_command(CLI::App& parent, Invocation& invocation, std::shared_ptr
     on_parse<TraceOptions>(*command, invocation, options, trace_command, [](TraceOptions& trace) {
         if (trace.no_default_locks && trace.lock_symbols.empty())
             throw CLI::ValidationError("--no-default-locks needs at least one --lock-symbol");
+        if (trace.pid && kill(trace.pid, 0) != 0 && errno == ESRCH)
+            throw CLI::ValidationError(fmt::format("-p {}: no such process", trace.pid));
     });
 }
 

@@ -24,6 +24,9 @@ struct TraceOptions {
     bool no_default_locks = false;
     bool verbose = false;                   // libbpf's messages
     bool alloc_stacks = false;              // a stack for every allocation
+    int pid = 0;                            // -p: only this process; 0: all
+    std::string cgroup_path;                // --cgroup: only tasks under it
+    std::string folded_path;                // --folded FILE; "": none
     std::vector<std::string> command;       // after --; empty: none
 };
 
