@@ -99,9 +99,13 @@ public:
         if (!interrupt_.triggered() && outcome)
             plot(*outcome);
         sweep();
-        if (!interrupt_.triggered())
+        if (interrupt_.triggered())
+            part("execbench", "skipped", "interrupted");
+        else
             exec();
-        if (!interrupt_.triggered())
+        if (interrupt_.triggered())
+            part("percpu_trace", "skipped", "interrupted");
+        else
             percpu_trace();
     }
 
