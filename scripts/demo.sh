@@ -5,7 +5,10 @@
 #
 # It runs "shadowctl compare" with its defaults (every strategy at 1 and 2
 # threads), prints the table with each figure's spread and the environment,
-# and writes the plot, the JSON and the CSV to build/demo/.  By default it does so in a VM of the stock kernel
+# and writes the plot, the JSON and the CSV to build/demo/.  It ends with
+# "shadowctl report", which measures again, with execbench and the tracer
+# besides, and writes build/demo/report/ (report.md, report.json and its
+# plots): what to paste into a mailing-list reply.  By default it does so in a VM of the stock kernel
 # (scripts/vm-run); with DEMO_ON_HOST=1 it loads the module into the
 # running kernel instead, which needs a kernel that loads modules and a
 # module built for it ("make kmod" against the running kernel's headers).
@@ -31,6 +34,8 @@ inside() {
 	"$shadowctl" compare --plot "$out/compare.svg" \
 		-o "$out/compare.json" --csv "$out/compare.csv" \
 		${DEMO_ARGS:-} || rc=$?
+	echo
+	"$shadowctl" report -o "$out/report" || rc=$?
 	rmmod shadowslab
 	return $rc
 }
@@ -58,3 +63,4 @@ fi
 
 echo
 echo "demo: plot $out/compare.svg, data $out/compare.json and $out/compare.csv"
+echo "demo: report $out/report/report.md (report.json and plots beside it)"

@@ -27,6 +27,9 @@ mkdir -p "$out"
 	"$shadowctl" --json compare --trace --strategies percpu --threads-list 1 --rounds 1 \
 		--duration 100ms >"$out/compare-trace.json"
 	"$shadowctl" --json trace --duration 200ms >"$out/trace.json"
+	report=$(mktemp -d)
+	"$shadowctl" --json report --quick -o "$report" >"$out/report.json"
+	rm -rf "$report"
 	"$shadowctl" --json cache create --profile mm-6.6 >"$out/cache-create.json"
 	id=$(jq -r .id "$out/cache-create.json")
 	"$shadowctl" --json cache alloc "$id" 8 >"$out/cache-alloc.json"

@@ -78,15 +78,11 @@ int run_command(const Invocation& invocation, const RunOptions& options)
     }
 
     const Environment environment = recorder.finish(request.cpus);
-    Json document = run_to_json(request, result);
-    document["environment"] = environment_to_json(environment);
+    const Json document = run_document(request, result, environment, trace ? &*trace : nullptr);
     std::string text = format_run_text(request, result) + "\n" + format_environment(environment) +
                        format_warnings(environment.warnings);
-    if (trace) {
-        document["trace"] = trace_to_json(trace->timed);
-        document["trace_whole_run"] = trace_to_json(trace->whole);
+    if (trace)
         text += format_run_trace_text(*trace, result);
-    }
     emit(invocation.output, text, document, environment.warnings);
     return result.cancelled ? interrupt.exit_status() : kExitOk;
 }
@@ -208,6 +204,18 @@ std::string format_run_text(const shadowslab::RunRequest& request, const shadows
     text += fmt::format("check failures             {}\n",
                         request.check ? fmt::format("{}", result.check_failures) : "not checked (--no-check)");
     return text;
+}
+
+Json run_document(const shadowslab::RunRequest& request, const shadowslab::RunResult& result,
+                  const Environment& environment, const RunTraceDocuments* trace)
+{
+    Json document = run_to_json(request, result);
+    document["environment"] = environment_to_json(environment);
+    if (trace) {
+        document["trace"] = trace_to_json(trace->timed);
+        document["trace_whole_run"] = trace_to_json(trace->whole);
+    }
+    return document;
 }
 
 Json run_to_json(const shadowslab::RunRequest& request, const shadowslab::RunResult& result)

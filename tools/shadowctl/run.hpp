@@ -9,10 +9,12 @@
 #include <CLI/CLI.hpp>
 
 #include "common/command.hpp"
+#include "common/environment.hpp"
 #include "common/options.hpp"
 #include "common/output.hpp"
 #include "shadowslab/names.hpp"
 #include "shadowslab/run.hpp"
+#include "trace/traced_run.hpp"
 
 namespace shadowctl {
 
@@ -36,7 +38,13 @@ std::string describe_model(const shadowslab::RunRequest& request);
 // The memcg a run charged, from RUN's memcg_ino.
 std::string describe_memcg(std::uint64_t memcg_ino);
 
-// Schema shadowslab-run/1.
+// Schema shadowslab-run/1, without the environment.
 Json run_to_json(const shadowslab::RunRequest& request, const shadowslab::RunResult& result);
+
+// The whole shadowslab-run/1 document as run (and report) writes it: the
+// run, its environment and, if traced, trace (the timed phase) and
+// trace_whole_run.
+Json run_document(const shadowslab::RunRequest& request, const shadowslab::RunResult& result,
+                  const Environment& environment, const RunTraceDocuments* trace);
 
 }  // namespace shadowctl

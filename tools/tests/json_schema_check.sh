@@ -5,7 +5,7 @@
 # writes validates against its schema in SCHEMA_DIR (docs/schema): those
 # this host can make without the module (execbench, a failure's error
 # document) and the examples captured in a VM (SCHEMA_DIR/examples, made by
-# scripts/json-examples.sh: info, run, run --trace, compare, cache, trace),
+# scripts/json-examples.sh: info, run, run --trace, compare, cache, trace, report),
 # so that every document schema is checked against real output.  Exit 77
 # (ctest's skip) without python3-jsonschema.
 

@@ -77,7 +77,7 @@ void build_command_line(CLI::App& app, Invocation& invocation)
         "  shadowctl info\n"
         "  shadowctl run --strategy ctor --threads 2 --duration 5s\n"
         "  shadowctl compare --rounds 5 -o result.json --plot scaling.svg\n"
-        "  shadowctl report -d report/\n"
+        "  shadowctl report -o report/\n"
         "  shadowctl execbench --duration 5s --compare\n\n"
         "Most commands need root (CAP_SYS_ADMIN) and the module loaded: insmod kmod/shadowslab.ko.  "
         "Run `shadowctl COMMAND --help` for a command's options.\n\n" +

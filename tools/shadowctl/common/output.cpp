@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -113,6 +114,16 @@ Json profile_to_json(const shadowslab::ProfileSpec& spec)
     for (const shadowslab::Region& region : spec.regions)
         regions.push_back({{"size", region.size}, {"align", region.align}});
     return {{"name", shadowslab::to_string(spec.profile)}, {"object_size", spec.object_size}, {"regions", regions}};
+}
+
+std::string utc_now()
+{
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
 }
 
 std::string kernel_release()

@@ -80,6 +80,9 @@ Json json_or_null(std::optional<double> value);
 // {"name", "object_size" (0 = the profile's default), "regions": [{"size", "align"}]}
 Json profile_to_json(const shadowslab::ProfileSpec& spec);
 
+// Now, UTC, ISO 8601: "2026-12-01T10:00:00Z".
+std::string utc_now();
+
 // uname -r, or "" if uname fails.
 std::string kernel_release();
 

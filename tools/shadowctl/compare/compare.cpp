@@ -2,8 +2,6 @@
 
 #include "compare/compare.hpp"
 
-#include <ctime>
-
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -40,16 +38,6 @@ constexpr SubcommandHelp kHelp{
     "  shadowctl compare --threads-list 1,2,4 --rounds 5 --csv - > result.csv\n\n"
     "The rows of the document and the CSV lines carry the same keys.",
     "compare", 2};
-
-std::string utc_now()
-{
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char text[32];
-    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
 
 // Possible CPUs only feed the report, so an unreadable sysfs file is not fatal.
 std::string possible_cpus_or_empty()

@@ -93,26 +93,6 @@ bool run_comparison(const std::string& device_path, execbench::Report& report, c
     }
 }
 
-// The exec loop under the tracer: counted from the loop's start (the
-// workers' start included) to its end.  Cleared first, so the tracer's own
-// attachment's percpu allocations do not count.
-TraceDocument trace_exec_loop(shadowslab::tracer::Tracer& tracer, execbench::Report& report,
-                              const InterruptGuard& interrupt, const execbench::LoopCallbacks& callbacks)
-{
-    tracer.clear();
-    const auto traced_from = std::chrono::steady_clock::now();
-    report.loop = execbench::run_exec_loop(report.config, interrupt, callbacks);
-    TraceDocument document;
-    document.kernel_release = report.kernel_release;
-    document.window.kind = "exec_loop";
-    document.window.traced_ns = static_cast<std::uint64_t>(
-        std::chrono::nanoseconds(std::chrono::steady_clock::now() - traced_from).count());
-    document.warnings = tracer.warnings();
-    document.report = shadowslab::tracer::build_report(tracer.snapshot(), shadowslab::tracer::kAllSegments,
-                                                       tracer.symbols(), kDefaultTraceTop);
-    return document;
-}
-
 int execbench_command(const Invocation& invocation, const ExecbenchOptions& options)
 {
     execbench::Report report;
@@ -169,7 +149,7 @@ int execbench_command(const Invocation& invocation, const ExecbenchOptions& opti
                                       static_cast<double>(report.config.duration_ns) / 1e9));
         };
         if (tracer) {
-            trace = trace_exec_loop(*tracer, report, interrupt, callbacks);
+            trace = execbench::trace_exec_loop(*tracer, report, interrupt, callbacks);
             tracer.reset();  // detached: the comparison below is not traced
         } else {
             report.loop = execbench::run_exec_loop(report.config, interrupt, callbacks);
@@ -204,6 +184,23 @@ int execbench_command(const Invocation& invocation, const ExecbenchOptions& opti
 }
 
 }  // namespace
+
+TraceDocument execbench::trace_exec_loop(shadowslab::tracer::Tracer& tracer, execbench::Report& report,
+                                         const InterruptGuard& interrupt, const execbench::LoopCallbacks& callbacks)
+{
+    tracer.clear();
+    const auto traced_from = std::chrono::steady_clock::now();
+    report.loop = execbench::run_exec_loop(report.config, interrupt, callbacks);
+    TraceDocument document;
+    document.kernel_release = report.kernel_release;
+    document.window.kind = "exec_loop";
+    document.window.traced_ns = static_cast<std::uint64_t>(
+        std::chrono::nanoseconds(std::chrono::steady_clock::now() - traced_from).count());
+    document.warnings = tracer.warnings();
+    document.report = shadowslab::tracer::build_report(tracer.snapshot(), shadowslab::tracer::kAllSegments,
+                                                       tracer.symbols(), kDefaultTraceTop);
+    return document;
+}
 
 void add_execbench_command(CLI::App& parent, Invocation& invocation, std::shared_ptr<ExecbenchOptions> options)
 {

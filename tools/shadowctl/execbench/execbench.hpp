@@ -29,6 +29,7 @@
 #include "shadowslab/cpu_list.hpp"
 #include "shadowslab/names.hpp"
 #include "shadowslab/run.hpp"
+#include "shadowslab/tracer/tracer.hpp"
 #include "trace/document.hpp"
 
 namespace shadowctl {
@@ -115,6 +116,15 @@ struct LoopCallbacks {
 // is not the loop program, a failed execve()).
 LoopResult run_exec_loop(const LoopConfig& config, const InterruptGuard& interrupt,
                          const LoopCallbacks& callbacks = {});
+
+struct Report;
+
+// execbench --trace's loop (report shares it): run_exec_loop() for
+// `report.config` into `report.loop` under `tracer`, counted from the loop's
+// start (the workers' start included) to its end, all segments.  The tracer
+// is cleared first, so its own attachment's percpu allocations do not count.
+TraceDocument trace_exec_loop(shadowslab::tracer::Tracer& tracer, Report& report, const InterruptGuard& interrupt,
+                              const LoopCallbacks& callbacks = {});
 
 // ------------------------------------------------------------- the target
 
