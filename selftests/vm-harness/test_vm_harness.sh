@@ -19,7 +19,7 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd -- "$here/../.." && pwd -P)
 vmrun=$repo/scripts/vm-run
 work=$repo/build/vm-harness
-ntests=11
+ntests=12
 n=0
 pass=0
 fail=0
@@ -117,6 +117,17 @@ ok "/ is read-only in the guest" stdout_is root-read-only
 vm --cpus 2 --maxcpus 8 -- \
 	cat /sys/devices/system/cpu/possible /sys/devices/system/cpu/online
 ok "--cpus 2 --maxcpus 8: CPUs 0-7 possible, 0-1 online" cpus_as_asked
+
+# The switch that keeps kernels newer than 6.1 alive under TCG (see
+# "TCG threads" in vm-run --help) reaches QEMU and the guest (the log
+# quotes the command with printf %q, which may escape the comma).
+tcg_single() {
+	grep -Eq -- '-accel tcg\\?,thread=single ' "$work/tcg.log" &&
+		grep -q 'vmrun.tcg_threads=single' "$work/stdout"
+}
+vm --kvm off --tcg-threads single --log "$work/tcg.log" -- cat /proc/cmdline
+ok "--tcg-threads single: QEMU runs TCG on one thread, and the guest is told" \
+	tcg_single
 
 vm --timeout 20 -- sleep 1000
 ok "--timeout 20 -- sleep 1000 exits 124" timed_out
