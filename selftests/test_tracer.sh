@@ -145,7 +145,7 @@ filtered_trace() {
 run_pid=$!
 worker=
 for ((i = 0; i < 600; i++)); do
-	worker=$(pgrep -x 'shadowslab/[0-9]+' | head -n 1)
+	worker=$(pgrep -x 'shadowslab/[0-9]+' 2>/dev/null | head -n 1)
 	[[ -n $worker ]] && break
 	sleep 0.1
 done
