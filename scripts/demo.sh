@@ -8,10 +8,11 @@
 # and writes the plot, the JSON and the CSV to build/demo/.  It ends with
 # "shadowctl report", which measures again, with execbench and the tracer
 # besides, and writes build/demo/report/ (report.md, report.json and its
-# plots): what to paste into a mailing-list reply.  By default it does so in a VM of the stock kernel
-# (scripts/vm-run); with DEMO_ON_HOST=1 it loads the module into the
-# running kernel instead, which needs a kernel that loads modules and a
-# module built for it ("make kmod" against the running kernel's headers).
+# plots): what to paste into a mailing-list reply.  By default it does so
+# in a VM of the stock kernel (scripts/vm-run); with DEMO_ON_HOST=1 it
+# loads the module into the running kernel instead, which needs a kernel
+# that loads modules and a module built for it ("make kmod" against the
+# running kernel's headers).
 #
 # Environment: DEMO_ON_HOST=1   run on this machine, not in a VM
 #              DEMO_ARGS="..."  extra "shadowctl compare" options
