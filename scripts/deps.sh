@@ -45,8 +45,9 @@ vm=(
 	# the kernel the VM boots, and the headers the module builds against
 	linux-image-amd64 linux-headers-amd64
 	# the VM: QEMU, and a busybox initramfs that mounts the host over 9p
-	# (xz: vm-run unpacks the kernel image and modules with it)
-	qemu-system-x86 busybox-static cpio kmod xz-utils
+	# (xz: vm-run unpacks the kernel image and modules with it; python3:
+	# its watchdog asks a wedged guest's QEMU where the vCPUs are)
+	qemu-system-x86 busybox-static cpio kmod xz-utils python3
 )
 tools=(
 	# the module and the C++ tools

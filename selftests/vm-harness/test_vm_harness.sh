@@ -19,7 +19,7 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd -- "$here/../.." && pwd -P)
 vmrun=$repo/scripts/vm-run
 work=$repo/build/vm-harness
-ntests=12
+ntests=13
 n=0
 pass=0
 fail=0
@@ -196,6 +196,21 @@ fake=$(fake_kvm boot-stalls stalls-once)
 VM_RUN_BOOT_STALL=10 vm_fake "$fake" --kvm off --timeout 300 -- echo ran
 ok "a boot that stalls before CMD: killed, booted once more, the run succeeds" \
 	rebooted_after_stall
+
+# A guest wedged while CMD runs (here: its heartbeat stopped, the way a
+# deadlock with interrupts off or an emulator bug would stop it) is killed
+# after VM_RUN_CMD_STALL seconds, with where its vCPUs were, named from
+# the kernel's symbols, instead of waiting out --timeout.
+wedged_guest_reported() {
+	status_is 4 && stderr_has "the guest stopped responding while CMD ran" &&
+		grep -Eq '^vCPU 0: RIP [a-z_][a-z0-9_.]*\+0x' "$work/stderr" &&
+		grep -Eq '^  stack: .*do_idle\+0x' "$work/stderr"
+}
+# shellcheck disable=SC2016 # the guest's shell expands it
+VM_RUN_CMD_STALL=15 vm --timeout 300 -- \
+	sh -c 'kill -STOP "$(cat /run/vm-run/heartbeat.pid)"; exec sleep 1000'
+ok "a guest that stops responding during CMD: exit 4 with its vCPUs' stacks, not a hang" \
+	wedged_guest_reported
 
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 ((fail == 0 && n == ntests))
