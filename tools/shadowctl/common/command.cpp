@@ -37,7 +37,7 @@ CLI::App* add_subcommand(CLI::App& parent, const SubcommandHelp& help)
     CLI::App* command = parent.add_subcommand(help.name, help.description);
     std::string footer = help.footer;
     if (help.schema)
-        footer += (footer.empty() ? "" : "\n\n") + schema_help(help.schema, help.schema_version);
+        footer += (footer.empty() ? "" : "\n\n") + schema_help(help.schema, help.schema_version, help.document_output);
     command->footer(footer);
     return command;
 }

@@ -61,6 +61,8 @@ struct SubcommandHelp {
     const char* footer;  // "" for none
     const char* schema;  // "NAME" of shadowslab-NAME/N; nullptr for none
     int schema_version;
+    // Where -o puts the document, as its help line says it.
+    const char* document_output = "-o FILE";
 };
 
 // Adds the subcommand `help` describes to `parent`.

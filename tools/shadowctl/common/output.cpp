@@ -28,9 +28,9 @@ std::string schema_name(std::string_view name, int version)
     return fmt::format("shadowslab-{}/{}", name, version);
 }
 
-std::string schema_help(std::string_view name, int version)
+std::string schema_help(std::string_view name, int version, std::string_view output)
 {
-    return fmt::format("JSON (--json, -o FILE): schema {}, described in docs/schema/shadowslab-{}-{}.json.",
+    return fmt::format("JSON (--json, {}): schema {}, described in docs/schema/shadowslab-{}-{}.json.", output,
                        schema_name(name, version), name, version);
 }
 

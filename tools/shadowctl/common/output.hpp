@@ -48,8 +48,9 @@ void add_output_options(CLI::App& app, OutputOptions& output);
 // "shadowslab-NAME/N", as a document's schema key and in --help.
 std::string schema_name(std::string_view name, int version);
 
-// The help line that names a command's document.
-std::string schema_help(std::string_view name, int version);
+// The help line that names a command's document, which -o writes as
+// `output` says ("-o FILE"; report's: "-o DIR/report.json").
+std::string schema_help(std::string_view name, int version, std::string_view output = "-o FILE");
 
 // Prints `text` and writes `document` by the convention above.  The
 // `warnings` are in both already; they go to stderr as well when no text is

@@ -44,7 +44,7 @@ constexpr SubcommandHelp kHelp{
     "  shadowctl report -o report/\n"
     "  shadowctl report --quick -o /tmp/report\n"
     "  shadowctl report --profile mm-6.6 --rounds 5 --duration 1s -o report-6.6/",
-    "report", 1};
+    "report", 1, "-o DIR/report.json"};
 
 constexpr const char* kDefaultDirectory = "shadowslab-report";
 
