@@ -60,9 +60,12 @@ vm() {
 		shift
 	done
 	shift
+	# Multi-threaded TCG: the figures are scaling figures, and every
+	# tracer here attaches before its workload starts, so no text is
+	# patched under a running vCPU (see "TCG threads" in vm-run --help).
 	# shellcheck disable=SC2086,SC2016 # VM_OPTS is a list of options;
 	# the inner script expands its variables in the guest.
-	"$top/scripts/vm-run" --quiet "${opts[@]}" ${VM_OPTS:-} -- \
+	"$top/scripts/vm-run" --quiet --tcg-threads multi "${opts[@]}" ${VM_OPTS:-} -- \
 		bash -c 'insmod "$1" || exit; compare="$2 compare"; out=$3
 			rc=0; eval "$4" || rc=$?; rmmod shadowslab; exit $rc' \
 		bash "$top/kmod/shadowslab.ko" "$shadowctl" "$out" "$1"
