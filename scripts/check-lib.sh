@@ -36,11 +36,13 @@ banner() {
 #
 # --vm: CMD runs a guest under scripts/vm-run.  A guest that wedged (its
 # heartbeat stopped: vm-run exits 4 with where its vCPUs were, and no
-# kernel report) is run once more in a fresh guest: CI once lost a lane so
-# to a guest gone silent without a word, which a kernel bug would not do
-# (a deadlock draws lockdep, hung-task or soft-lockup reports, each a
-# failure of its own).  Its log stays beside LOG as LOG.wedged, and the
-# part's summary line says so, pass or fail.
+# kernel report) is run once more in a fresh guest.  CI once lost a lane
+# to a guest gone silent without a word, as QEMU's known faults under live
+# text patching leave one (vm-run --help, "TCG threads"); a kernel
+# deadlock usually draws a lockdep, hung-task or soft-lockup report first,
+# a failure of its own, not rerun.  The wedged run's log, with the vCPU
+# dump, stays beside LOG as LOG.wedged, and the part's summary line says
+# so, pass or fail.
 run_tap() {
 	local opt=() part log rc note=
 	if [[ $1 == --vm ]]; then
