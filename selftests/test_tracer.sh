@@ -6,11 +6,7 @@
 #
 #  - it sees contention on pcpu_alloc_mutex, and the module's percpu
 #    allocations by call site, during a 2-thread percpu run
-#    (shadowctl trace --alloc-stacks -- shadowctl run ...: this kernel's
-#    profile may allocate through percpu_counter_init_many());
-#  - by default no allocation takes a stack: one made through a wrapper
-#    (the mm-6.2 profile's percpu_counter_init()) is counted at the
-#    wrapper;
+#    (shadowctl trace -- shadowctl run ...);
 #  - run --trace: the timed phase of a percpu run shows about the
 #    allocations the module counted itself; that of a ctor run, after its
 #    warm-up, none from the module (the warm-up, traced too, has some);
@@ -69,11 +65,11 @@ fi
 if [[ ! -e /sys/kernel/btf/vmlinux ]]; then
 	ksft_exit_skip "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 fi
-ksft_set_plan 18
+ksft_set_plan 17
 
 # ------------------------------------------------ contention, percpu run
 
-"$shadowctl" trace --json --top 3 --alloc-stacks -o "$tmp/percpu.json" --folded "$tmp/waits.folded" -- \
+"$shadowctl" trace --json --top 3 -o "$tmp/percpu.json" --folded "$tmp/waits.folded" -- \
 	"$shadowctl" run --strategy percpu --threads 2 --duration 3 --json \
 	>"$tmp/run.json" 2>"$tmp/err"
 rc=$?
@@ -111,23 +107,6 @@ if [[ $module_allocs =~ ^[0-9]+$ && $own_allocs =~ ^[0-9]+$ && $module_frees =~ 
 	ksft_test_result_pass "trace: percpu allocations and frees by call site, the module's own among them"
 else
 	ksft_test_result_fail "trace: percpu allocations and frees by call site, the module's own among them"
-fi
-
-# 6.1's percpu_counter_init() is __percpu_counter_init(), 6.6's on
-# __percpu_counter_init_many(): either way a wrapper around the allocator.
-"$shadowctl" trace --json --top 0 -o "$tmp/wrapped.json" -- \
-	"$shadowctl" run --strategy percpu --profile mm-6.2 --threads 1 --duration 1 \
-	>/dev/null 2>"$tmp/err"
-rc=$?
-# Without a stack a site's frames are its call site alone.
-wrapped=$(value '[.percpu.alloc_sites[] | select(.call_site | test("^__percpu_counter_init[_a-z]*\\+0x[0-9a-f]+$"))] | length' "$tmp/wrapped.json")
-with_stack=$(value '[.percpu.alloc_sites[] | select(.frames | length > 1)] | length' "$tmp/wrapped.json")
-ksft_print_msg "trace -- run mm-6.2: exit $rc; $wrapped sites in __percpu_counter_init*, $with_stack with a stack; sites: $(jq -c '[.percpu.alloc_sites[].call_site]' "$tmp/wrapped.json" 2>/dev/null)"
-if ((rc == 0)) && [[ $wrapped =~ ^[0-9]+$ && $with_stack == 0 ]] && ((wrapped > 0)); then
-	ksft_test_result_pass "trace: no allocation stacks by default; an allocation through percpu_counter_init() counts at the wrapper"
-else
-	ksft_print_msg "$(cat "$tmp/err")"
-	ksft_test_result_fail "trace: no allocation stacks by default; an allocation through percpu_counter_init() counts at the wrapper"
 fi
 
 status=$(value '.command.status' "$tmp/percpu.json")

@@ -177,9 +177,8 @@ TEST(TraceReport, CallSitesWithoutStacks)
     snapshot.sites = {
         // A free whose caller came from free_percpu's entry: no stack needed.
         {kSegmentTimed, PercpuEvent::free, {}, 0xffffffffc0a00225, 7, 448},
-        // An alloc whose call_site is a wrapper, and whose stack
-        // (--alloc-stacks) was lost.
-        {kSegmentTimed, PercpuEvent::alloc, {}, 0xffffffff81100d40, 2, 32, 0, 0, true},
+        // An alloc whose call_site is a wrapper but whose stack was lost.
+        {kSegmentTimed, PercpuEvent::alloc, {}, 0xffffffff81100d40, 2, 32},
     };
     const TraceReport report = build_report(snapshot, kAllSegments, testdata::kallsyms(), 0);
     ASSERT_EQ(report.percpu.free_sites.size(), 1u);
@@ -189,20 +188,6 @@ TEST(TraceReport, CallSitesWithoutStacks)
     ASSERT_EQ(report.percpu.alloc_sites.size(), 1u);
     EXPECT_EQ(report.percpu.alloc_sites[0].call_site, "__percpu_counter_init_many+0x40 (stack lost)");
     EXPECT_EQ(report.percpu.alloc_sites[0].module, "vmlinux");
-}
-
-// By default allocations take no stack: one through a wrapper is counted at
-// the wrapper, as what it is, not as a stack lost.
-TEST(TraceReport, WrapperCallSiteWithoutAllocStacks)
-{
-    using namespace shadowslab::tracer;
-    TraceSnapshot snapshot = TraceSnapshot::empty({});
-    snapshot.sites = {{kSegmentTimed, PercpuEvent::alloc, {}, 0xffffffff81100d40, 4, 64, 16, 8}};
-    const TraceReport report = build_report(snapshot, kAllSegments, testdata::kallsyms(), 0);
-    ASSERT_EQ(report.percpu.alloc_sites.size(), 1u);
-    EXPECT_EQ(report.percpu.alloc_sites[0].call_site, "__percpu_counter_init_many+0x40");
-    EXPECT_EQ(report.percpu.alloc_sites[0].frames, std::vector<std::string>{"__percpu_counter_init_many+0x40"});
-    EXPECT_EQ(report.percpu.by_module.at("vmlinux").allocs, 4u);
 }
 
 TEST(TraceReport, AllocationsBySizePerModule)

@@ -176,9 +176,9 @@ void add_trace_command(CLI::App& parent, Invocation& invocation, std::shared_ptr
                       "Trace only the --lock-symbol locks, not pcpu_alloc_mutex, pcpu_lock and "
                       "percpu_counters_lock");
     command->add_flag("--alloc-stacks", trace.alloc_stacks,
-                      "Name the caller of allocations made through the allocator's wrappers (e.g. mm_init() "
-                      "past percpu_counter_init) with a kernel stack of each; by default no allocation takes a "
-                      "stack, and such an allocation's call site is the wrapper; costs more");
+                      "Take a kernel stack for every allocation (by default only for those whose call_site is "
+                      "inside the allocator's wrappers, e.g. percpu_counter_init: the others' call_site is the "
+                      "caller already); costs more");
     add_unsigned(*command, "-p,--pid", trace.pid, 1, std::numeric_limits<int>::max(),
                  "Only this process's events (its threads' waits, allocations and frees)")
         ->type_name("PID");

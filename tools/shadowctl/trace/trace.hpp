@@ -23,7 +23,7 @@ struct TraceOptions {
     std::vector<std::string> lock_symbols;  // --lock-symbol, in order
     bool no_default_locks = false;
     bool verbose = false;                   // libbpf's messages
-    bool alloc_stacks = false;              // stacks to see past the allocator's wrappers
+    bool alloc_stacks = false;              // a stack for every allocation
     int pid = 0;                            // -p: only this process; 0: all
     std::string cgroup_path;                // --cgroup: only tasks under it
     std::string folded_path;                // --folded FILE; "": none

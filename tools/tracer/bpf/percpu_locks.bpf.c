@@ -21,12 +21,9 @@
  * allocation's call_site field is pcpu_alloc()'s return address: the caller
  * itself where the wrapper tail-calls it (as __alloc_percpu_gfp() does on
  * x86-64 6.1), else a return into a wrapper such as
- * __percpu_counter_init_many(), which is then the site counted.  Stacks are
- * costly, so allocations take none unless userspace asks (--alloc-stacks:
- * wrapper_stacks), and then only those whose call_site is in a wrapper, for
- * userspace to find the first frame past the wrappers; every one, if the
- * wrappers' ranges did not fit (always_stack).  A free is counted at
- * free_percpu()'s entry, by a kprobe: its
+ * __percpu_counter_init_many(); only then is a short kernel stack taken,
+ * for userspace to find the first frame past the wrappers (stacks are
+ * costly).  A free is counted at free_percpu()'s entry, by a kprobe: its
  * return address is then at the stack pointer (one load, no unwinding),
  * and the work is done before free_percpu() takes pcpu_lock.  The free
  * tracepoint fires with pcpu_lock held, so a program there lengthens the
@@ -65,11 +62,10 @@ char LICENSE[] SEC("license") = "GPL";
 /* Written by userspace through the mmap'ed .bss (see percpu_locks.h). */
 volatile __u32 segment;
 volatile __u32 self_tgid;
-/* The allocator's own functions and wrappers, sorted and disjoint. */
+/* The allocator's own functions and wrappers; 1 in always_stack: ignore. */
 struct pl_range wrapper_ranges[PL_MAX_WRAPPER_RANGES];
 volatile __u32 nr_wrapper_ranges;
-volatile __u32 wrapper_stacks;	/* 1: a stack for call sites in them */
-volatile __u32 always_stack;	/* 1: a stack for every allocator event */
+volatile __u32 always_stack;
 volatile __u32 filter_tgid;	/* 0: every process */
 volatile __u32 filter_cgroup;	/* 1: only tasks under cgroup_filter[0] */
 
@@ -336,7 +332,7 @@ static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 c
 	key.kind = kind;
 	key.size = size;
 	key.align = align;
-	if (call_site && !always_stack && !(wrapper_stacks && in_wrapper(call_site))) {
+	if (call_site && !always_stack && !in_wrapper(call_site)) {
 		key.stack_id = PL_STACK_SKIPPED;
 	} else {
 		key.stack_id = bpf_get_stackid(ctx, &alloc_stack_traces, 0);

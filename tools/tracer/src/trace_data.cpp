@@ -248,14 +248,14 @@ void site_reports(const TraceSnapshot& snapshot, std::uint32_t mask, const Kalls
         if (!site) {
             // No stack: the event's call_site (an alloc's tracepoint field,
             // a free's return address from free_percpu's entry) is the
-            // caller itself, or the allocator's wrapper it went through
-            // (--alloc-stacks would have looked past it, unless that
-            // stack was lost).
+            // caller itself, unless it lands in the allocator (then the
+            // stack that should have been taken was lost).
             if (raw.call_site) {
                 const auto resolved = symbols.resolve(raw.call_site);
                 const std::string module =
                     resolved && !resolved->symbol->module.empty() ? resolved->symbol->module : std::string(kCoreKernel);
-                site = CallSite{symbols.symbolize(raw.call_site) + (raw.stack_lost ? " (stack lost)" : ""), module};
+                const bool wrapper = resolved && is_percpu_allocator_function(resolved->symbol->name);
+                site = CallSite{symbols.symbolize(raw.call_site) + (wrapper ? " (stack lost)" : ""), module};
                 frames = {symbols.symbolize(raw.call_site)};
             } else {
                 site = CallSite{"[stack not recorded]", ""};

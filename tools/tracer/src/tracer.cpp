@@ -298,27 +298,23 @@ Tracer::Tracer(const TracerOptions& options)
             throw TraceError(err, fmt::format("fill the tracer's lock map: {}", std::strerror(err)));
         }
     }
-    // With --alloc-stacks, allocations whose call_site lands in these take
-    // a stack, for the report to name the caller past the wrappers.
+    // Allocations whose call_site lands in these take a stack.
+    const std::vector<AddressRange> wrappers = symbols_.function_ranges(is_percpu_allocator_function);
     auto* bss = skel->bss;
-    if (options.alloc_stacks) {
-        const std::vector<AddressRange> wrappers = symbols_.function_ranges(is_percpu_allocator_function);
-        const bool ranges_fit = !wrappers.empty() && wrappers.size() <= PL_MAX_WRAPPER_RANGES;
-        static_assert(PL_MAX_WRAPPER_RANGES <= (1U << (PL_RANGE_SEARCH_STEPS - 1)),
-                      "the BPF binary search must reach every range");
-        if (!ranges_fit)
-            warnings_.push_back(fmt::format("the percpu allocator's functions form {} address ranges in {} (1 to "
-                                            "{} expected): with --alloc-stacks every allocation takes a stack",
-                                            wrappers.size(), symbols_.source(), PL_MAX_WRAPPER_RANGES));
-        bss->always_stack = !ranges_fit;
-        bss->wrapper_stacks = ranges_fit;
-        std::uint32_t ranges = 0;
-        for (; ranges_fit && ranges < wrappers.size(); ++ranges) {
-            bss->wrapper_ranges[ranges].start = wrappers[ranges].start;
-            bss->wrapper_ranges[ranges].end = wrappers[ranges].end;
-        }
-        bss->nr_wrapper_ranges = ranges;
+    const bool ranges_fit = !wrappers.empty() && wrappers.size() <= PL_MAX_WRAPPER_RANGES;
+    static_assert(PL_MAX_WRAPPER_RANGES <= (1U << (PL_RANGE_SEARCH_STEPS - 1)),
+                  "the BPF binary search must reach every range");
+    if (!ranges_fit && !options.alloc_stacks)
+        warnings_.push_back(fmt::format("the percpu allocator's functions form {} address ranges in {} (1 to {} "
+                                        "expected): every allocation takes a stack, which costs more",
+                                        wrappers.size(), symbols_.source(), PL_MAX_WRAPPER_RANGES));
+    bss->always_stack = options.alloc_stacks || !ranges_fit;
+    std::uint32_t ranges = 0;
+    for (; ranges < wrappers.size() && ranges < PL_MAX_WRAPPER_RANGES; ++ranges) {
+        bss->wrapper_ranges[ranges].start = wrappers[ranges].start;
+        bss->wrapper_ranges[ranges].end = wrappers[ranges].end;
     }
+    bss->nr_wrapper_ranges = ranges;
     bss->self_tgid = static_cast<__u32>(getpid());
     set_filters(*skeleton_, options);
 
@@ -419,8 +415,7 @@ TraceSnapshot Tracer::snapshot() const
             continue;
         snapshot.sites.push_back(RawSite{key.segment, key.kind == PL_KIND_FREE ? PercpuEvent::free : PercpuEvent::alloc,
                                          alloc_traces.read(key.stack_id), key.call_site, value.count, value.bytes,
-                                         key.size, key.align,
-                                         key.stack_id < 0 && key.stack_id != PL_STACK_SKIPPED});
+                                         key.size, key.align});
     }
     return snapshot;
 }

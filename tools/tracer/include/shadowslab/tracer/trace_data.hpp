@@ -133,7 +133,6 @@ struct RawSite {
     std::uint64_t bytes = 0;
     std::uint32_t size = 0;           // alloc: bytes per CPU asked for; free: 0
     std::uint32_t align = 0;          // alloc: the alignment asked for
-    bool stack_lost = false;          // a stack was wanted and not recorded
 };
 
 struct TraceSnapshot {

@@ -45,10 +45,8 @@ struct TracerOptions {
     // SHADOWCTL_BTF in the environment replaces it (a test hook).
     std::string btf_path = default_btf_path();
     bool verbose = false;  // libbpf's own messages on stderr
-    // Allocations take no stack by default: their call site is
-    // pcpu_alloc()'s return address, a wrapper's where one calls it.  With
-    // this, those whose call_site is inside the allocator's wrappers take
-    // one, to name the caller past them (see percpu_locks.bpf.c).
+    // Take a stack for every allocation, not only for those whose
+    // call_site is inside the allocator's wrappers (see percpu_locks.h).
     bool alloc_stacks = false;
     // Count only this process's events (0: every process), or only those
     // of tasks in this cgroup v2 directory or below it (empty: any).
