@@ -3,33 +3,42 @@
  * percpu_locks.bpf.c - contention on the percpu allocator's locks, and its
  * allocations and frees, for shadowctl trace (tools/tracer).
  *
+ * Cost first.  Every percpu allocation and free of the traced workload runs
+ * one of these programs, so each is attached the cheapest way the kernel
+ * offers: BTF tracepoints (tp_btf: the tracepoint's arguments as they are,
+ * no perf record built and copied as a classic tracepoint program gets) and
+ * an fentry trampoline on free_percpu() (no pt_regs, no kprobe handler).
+ * Under TCG a classic tracepoint program cost about 1.7 us per event even
+ * with an empty body, the tp_btf one about 0.2 us.
+ *
  * Locks: lock:contention_begin/end, kept only for the lock addresses that
- * userspace put in lock_index (resolved from /proc/kallsyms: by default
- * pcpu_alloc_mutex, pcpu_lock and percpu_counters_lock).  These tracepoints
- * fire on the slow path only.  A mutex on 6.1 may fire contention_begin
- * twice for one acquisition (first with LCB_F_SPIN while it spins
- * optimistically, then without it before it sleeps) and contention_end
- * once, so two counts are kept:
+ * userspace put in lock_addrs (resolved from /proc/kallsyms: by default
+ * pcpu_alloc_mutex, pcpu_lock and percpu_counters_lock), found by a linear
+ * scan of those few words, as every contended lock of the system passes
+ * here.  These tracepoints fire on the slow path only.  A mutex on 6.1 may
+ * fire contention_begin twice for one acquisition (first with LCB_F_SPIN
+ * while it spins optimistically, then without it before it sleeps) and
+ * contention_end once, so two counts are kept:
  *   begin_events  every contention_begin: what perf stat or a bpftrace
  *                 count of the tracepoint sees;
  *   contentions   acquisitions that waited: from a task's first begin on
  *                 the lock to the matching end, which is also the wait
  *                 that is timed (as perf lock contention counts).
  *
- * Allocator: percpu:percpu_alloc_percpu, percpu_free_percpu and
- * percpu_alloc_percpu_fail, counted with their bytes, by call site.  An
- * allocation's call_site field is pcpu_alloc()'s return address: the caller
- * itself where the wrapper tail-calls it (as __alloc_percpu_gfp() does on
- * x86-64 6.1), else a return into a wrapper such as
+ * Allocator: percpu:percpu_alloc_percpu and percpu_alloc_percpu_fail, and
+ * free_percpu()'s entry, counted with their bytes, by call site.  An
+ * allocation's call_site argument is pcpu_alloc()'s return address: the
+ * caller itself where the wrapper tail-calls it (as __alloc_percpu_gfp()
+ * does on x86-64 6.1), else a return into a wrapper such as
  * __percpu_counter_init_many(); only then is a short kernel stack taken,
  * for userspace to find the first frame past the wrappers (stacks are
- * costly).  A free is counted at free_percpu()'s entry, by a kprobe: its
- * return address is then at the stack pointer (one load, no unwinding),
- * and the work is done before free_percpu() takes pcpu_lock.  The free
- * tracepoint fires with pcpu_lock held, so a program there lengthens the
- * critical section that every allocation's area search waits for, and it
- * has no call_site: it is attached only where the kprobe cannot be, and
- * then every free takes a stack.
+ * costly).  A free is counted at free_percpu()'s entry, before it takes
+ * pcpu_lock, with its return address read from the trampoline's frame (see
+ * free_return_address()).  The free tracepoint fires with pcpu_lock held,
+ * so a program there lengthens the critical section that every
+ * allocation's area search waits for, and it has no call_site: it is
+ * attached only where the fentry program cannot be loaded, and then every
+ * free takes a stack.
  *
  * Filters (.bss, set before attaching): filter_tgid counts only one
  * process's events, filter_cgroup only those of tasks in the cgroup v2
@@ -37,27 +46,20 @@
  * that runs it: the waiter of a contention, the caller of an allocation or
  * a free.
  *
- * Every program returns 1, so that the tracepoints' other perf users
- * (perf stat, perf record) still see the events.
+ * BTF tracepoints and fentry are invisible to the tracepoints' other users
+ * (perf stat, perf record, ftrace), which see every event as before.
  *
- * Classic tracepoints with CO-RE relocated context structs: the field
- * offsets follow the running kernel's BTF, so one object serves 6.1 to 6.18.
+ * The arguments are the tracepoints' TP_PROTO, the same from 6.0 (when
+ * percpu_alloc_percpu gained call_site and bytes_alloc) to 7.x; the
+ * verifier checks them against the running kernel's BTF at load.
  */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 #include "percpu_locks.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/*
- * What every program returns.  For a tracepoint, 0 tells the kernel to drop
- * the event for the tracepoint's other perf users (perf_trace_run_bpf_submit):
- * perf stat on the same tracepoint would count nothing.  So 1.
- */
-#define PASS_ON 1
 
 /* Written by userspace through the mmap'ed .bss (see percpu_locks.h). */
 volatile __u32 segment;
@@ -68,6 +70,9 @@ volatile __u32 nr_wrapper_ranges;
 volatile __u32 always_stack;
 volatile __u32 filter_tgid;	/* 0: every process */
 volatile __u32 filter_cgroup;	/* 1: only tasks under cgroup_filter[0] */
+/* The traced locks' addresses: lock i is lock_addrs[i]. */
+__u64 lock_addrs[PL_MAX_LOCKS];
+volatile __u32 nr_locks;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -75,14 +80,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
-
-/* Lock address -> index into the stats; filled in by userspace. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PL_MAX_LOCKS);
-	__type(key, __u64);
-	__type(value, __u32);
-} lock_index SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -206,25 +203,28 @@ static __always_inline struct pl_lock_stats *stats_of(__u32 seg, __u32 lock)
 /* The lock's index, or -1 if it is not traced. */
 static __always_inline int traced_lock(void *lock_addr)
 {
-	__u64 addr = (__u64)lock_addr;
-	__u32 *index = bpf_map_lookup_elem(&lock_index, &addr);
+	__u32 n = nr_locks;
 
-	if (!index || *index >= PL_MAX_LOCKS)
-		return -1;
-	return *index;
+	for (int i = 0; i < PL_MAX_LOCKS; i++) {
+		if (i >= n)
+			break;
+		if (lock_addrs[i] == (__u64)lock_addr)
+			return i;
+	}
+	return -1;
 }
 
-SEC("tp/lock/contention_begin")
-int handle_contention_begin(struct trace_event_raw_contention_begin *ctx)
+SEC("tp_btf/contention_begin")
+int BPF_PROG(handle_contention_begin, void *lock_addr, unsigned int flags)
 {
 	struct pl_pending_key key;
 	struct pl_pending *waiting, new_wait = {};
 	struct pl_lock_stats *stats;
-	__u32 flags = ctx->flags, seg;
-	int lock = traced_lock(ctx->lock_addr);
+	int lock = traced_lock(lock_addr);
+	__u32 seg;
 
 	if (lock < 0 || !wanted())
-		return PASS_ON;
+		return 0;
 	seg = current_segment();
 	stats = stats_of(seg, lock);
 	if (stats)
@@ -237,7 +237,7 @@ int handle_contention_begin(struct trace_event_raw_contention_begin *ctx)
 		/* The same wait again: a mutex that stopped spinning to sleep. */
 		if (!(flags & PL_LCB_F_SPIN))
 			waiting->blocked = 1;
-		return PASS_ON;
+		return 0;
 	}
 	new_wait.start_ns = bpf_ktime_get_ns();
 	new_wait.stack_id = bpf_get_stackid(ctx, &lock_stack_traces, 0);
@@ -247,28 +247,28 @@ int handle_contention_begin(struct trace_event_raw_contention_begin *ctx)
 	new_wait.blocked = !(flags & PL_LCB_F_SPIN);
 	if (bpf_map_update_elem(&pending, &key, &new_wait, BPF_NOEXIST))
 		count_misc(PL_MISC_LOST_PENDING);
-	return PASS_ON;
+	return 0;
 }
 
-SEC("tp/lock/contention_end")
-int handle_contention_end(struct trace_event_raw_contention_end *ctx)
+SEC("tp_btf/contention_end")
+int BPF_PROG(handle_contention_end, void *lock_addr, int ret)
 {
 	struct pl_lock_stack_key stack_key = {};
 	struct pl_lock_stack_value *by_stack, one = {};
 	struct pl_pending_key key;
 	struct pl_pending *waiting;
 	struct pl_lock_stats *stats;
-	int lock = traced_lock(ctx->lock_addr);
+	int lock = traced_lock(lock_addr);
 	__u64 wait;
 
 	if (lock < 0 || !wanted())
-		return PASS_ON;
+		return 0;
 	key.tid = (__u32)bpf_get_current_pid_tgid();
 	key.lock = lock;
 	waiting = bpf_map_lookup_elem(&pending, &key);
 	if (!waiting) {
 		count_misc(PL_MISC_UNMATCHED_END);
-		return PASS_ON;
+		return 0;
 	}
 	wait = bpf_ktime_get_ns() - waiting->start_ns;
 	stack_key.segment = waiting->segment < PL_SEGMENTS ? waiting->segment : 0;
@@ -279,7 +279,7 @@ int handle_contention_end(struct trace_event_raw_contention_end *ctx)
 	if (stats) {
 		stats->contentions += 1;
 		stats->blocked += waiting->blocked ? 1 : 0;
-		stats->aborted += ctx->ret ? 1 : 0;
+		stats->aborted += ret ? 1 : 0;
 		stats->wait_ns_total += wait;
 		if (wait > stats->wait_ns_max)
 			stats->wait_ns_max = wait;
@@ -296,7 +296,7 @@ int handle_contention_end(struct trace_event_raw_contention_end *ctx)
 		__sync_fetch_and_add(&by_stack->count, 1);
 		__sync_fetch_and_add(&by_stack->wait_ns, wait);
 	}
-	return PASS_ON;
+	return 0;
 }
 
 /*
@@ -353,39 +353,26 @@ static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 c
 	__sync_fetch_and_add(&value->bytes, bytes);
 }
 
-SEC("tp/percpu/percpu_alloc_percpu")
-int handle_percpu_alloc(struct trace_event_raw_percpu_alloc_percpu *ctx)
+SEC("tp_btf/percpu_alloc_percpu")
+int BPF_PROG(handle_percpu_alloc, unsigned long call_site, bool reserved, bool is_atomic, size_t size,
+	     size_t align, void *base_addr, int off, void *ptr, size_t bytes_alloc)
 {
 	struct pl_percpu_totals *totals;
-	__u64 bytes, call_site = 0, ptr = (__u64)ctx->ptr;
-	__u32 size = BPF_CORE_READ(ctx, size), align = BPF_CORE_READ(ctx, align);
+	__u64 bytes = bytes_alloc, key = (__u64)ptr;
 	__u32 seg;
 
 	if (!wanted())
-		return PASS_ON;
+		return 0;
 	seg = current_segment();
 	totals = bpf_map_lookup_elem(&percpu_totals, &seg);
-	/*
-	 * bytes_alloc and call_site arrived in 6.0; before, size per CPU.
-	 * BPF_CORE_READ, not ctx->field: the compiler may merge the two
-	 * branches into one variable-offset ctx load, which the verifier
-	 * refuses.
-	 */
-	if (bpf_core_field_exists(ctx->bytes_alloc))
-		bytes = BPF_CORE_READ(ctx, bytes_alloc);
-	else
-		bytes = BPF_CORE_READ(ctx, size);
-	if (bpf_core_field_exists(ctx->call_site))
-		call_site = BPF_CORE_READ(ctx, call_site);
-
 	if (totals) {
 		totals->allocs += 1;
 		totals->alloc_bytes += bytes;
 	}
-	if (bpf_map_update_elem(&live, &ptr, &bytes, BPF_ANY))
+	if (bpf_map_update_elem(&live, &key, &bytes, BPF_ANY))
 		count_misc(PL_MISC_LOST_LIVE);
 	count_site(ctx, seg, PL_KIND_ALLOC, call_site, bytes, size, align);
-	return PASS_ON;
+	return 0;
 }
 
 /* A free of @ptr from @call_site (0: unknown, take a stack). */
@@ -411,41 +398,64 @@ static __always_inline void count_free(void *ctx, __u64 ptr, __u64 call_site)
 }
 
 /*
- * At free_percpu()'s entry the stack pointer points at its return address.
- * free_percpu(NULL) returns before its tracepoint: not a free.
+ * free_percpu()'s return address, read from the fentry trampoline's frame;
+ * 0 if it is not where it should be.  The x86-64 trampoline
+ * (arch_prepare_bpf_trampoline(), 6.1 to 7.x) pushes a frame and saves the
+ * traced function's arguments just below it; ctx points at the first:
+ *
+ *	ctx + 8 * nr_args	[ return value ]  only with fexit or fmod_ret
+ *	...			[ saved rbp ]
+ *	...			[ return into free_percpu(), after its fentry call ]
+ *	...			[ free_percpu()'s return address: the caller ]
+ *
+ * The return value slot is there only if another tool hangs an fexit
+ * program on free_percpu(), so the return into free_percpu() is looked for
+ * (just past the function's start, bpf_get_func_ip(): its 5-byte call,
+ * after a 4-byte ENDBR with IBT) and the word above it taken.  One read of
+ * five words, no unwinding.
  */
-SEC("kprobe/free_percpu")
-int BPF_KPROBE(enter_free_percpu, void *ptr)
+static __always_inline __u64 free_return_address(unsigned long long *ctx)
 {
-	__u64 call_site = 0;
+	__u64 words[5] = {}, func = bpf_get_func_ip(ctx);
 
-	if (!ptr || !wanted())
-		return PASS_ON;
-	bpf_probe_read_kernel(&call_site, sizeof(call_site), (void *)PT_REGS_SP(ctx));
-	count_free(ctx, (__u64)ptr, call_site);
-	return PASS_ON;
+	if (bpf_probe_read_kernel(words, sizeof(words), ctx))
+		return 0;
+	for (int i = 1; i < 4; i++)
+		if (words[i] > func && words[i] <= func + 16)
+			return words[i + 1];
+	return 0;
 }
 
-/* Only where the kprobe cannot attach: under pcpu_lock, with a stack. */
-SEC("tp/percpu/percpu_free_percpu")
-int handle_percpu_free(struct trace_event_raw_percpu_free_percpu *ctx)
+/* free_percpu(NULL) returns before its tracepoint: not a free. */
+SEC("fentry/free_percpu")
+int BPF_PROG(enter_free_percpu, void *ptr)
+{
+	if (!ptr || !wanted())
+		return 0;
+	count_free(ctx, (__u64)ptr, free_return_address(ctx));
+	return 0;
+}
+
+/* Only where the fentry program cannot load: under pcpu_lock, with a stack. */
+SEC("tp_btf/percpu_free_percpu")
+int BPF_PROG(handle_percpu_free, void *base_addr, int off, void *ptr)
 {
 	if (wanted())
-		count_free(ctx, (__u64)ctx->ptr, 0);
-	return PASS_ON;
+		count_free(ctx, (__u64)ptr, 0);
+	return 0;
 }
 
-SEC("tp/percpu/percpu_alloc_percpu_fail")
-int handle_percpu_alloc_fail(void *ctx)
+SEC("tp_btf/percpu_alloc_percpu_fail")
+int BPF_PROG(handle_percpu_alloc_fail)
 {
 	struct pl_percpu_totals *totals;
 	__u32 seg;
 
 	if (!wanted())
-		return PASS_ON;
+		return 0;
 	seg = current_segment();
 	totals = bpf_map_lookup_elem(&percpu_totals, &seg);
 	if (totals)
 		totals->alloc_failures += 1;
-	return PASS_ON;
+	return 0;
 }

@@ -29,11 +29,14 @@
 /*
  * Kernel stack depths kept: the lock waiters', and the allocator events'
  * short one (enough to get past the allocator and its wrappers to the
- * caller).  Unwinding costs per frame, and the allocator's tracepoints fire
- * with pcpu_alloc_mutex or pcpu_lock held, so it is kept short.
+ * caller).  Unwinding costs per frame, so it is kept short; a stack taken
+ * from a BTF tracepoint or fentry program begins with up to 4 frames of
+ * the tracing machinery (the program, bpf_trace_run*, __bpf_trace_*,
+ * __traceiter_* or the trampoline), which userspace skips, and then
+ * pcpu_alloc(), a wrapper or two and the caller.
  */
 #define PL_LOCK_STACK_DEPTH	24
-#define PL_ALLOC_STACK_DEPTH	6
+#define PL_ALLOC_STACK_DEPTH	10
 
 /*
  * An allocation's tracepoint call_site is pcpu_alloc()'s return address.

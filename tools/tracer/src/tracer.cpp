@@ -196,10 +196,43 @@ private:
 
 class Skeleton {
 public:
+    // Loads the programs, counting frees at free_percpu()'s entry (fentry);
+    // if that cannot load, at the free tracepoint instead (see
+    // percpu_locks.bpf.c), and fentry_error() says why.
     explicit Skeleton(const std::string& btf_path)
     {
-        // open_opts.btf_custom_path: the BTF CO-RE relocates against when it
-        // is not the running kernel's own file.
+        try {
+            open_and_load(btf_path, true);
+        } catch (const TraceError& error) {
+            if (error.code().value() == EPERM)
+                throw;
+            fentry_error_ = error.what();
+            open_and_load(btf_path, false);  // what fails here fails for another reason
+        }
+    }
+
+    percpu_locks_bpf* get() const { return skeleton_.get(); }
+    bool frees_at_entry() const { return fentry_error_.empty(); }
+    const std::string& fentry_error() const { return fentry_error_; }
+
+    // Attaches one program, its link kept in the skeleton (so destroy()
+    // detaches it).
+    void attach(bpf_program* program, bpf_link*& link, const char* what)
+    {
+        link = bpf_program__attach(program);
+        if (!link) {
+            const int err = errno;
+            const std::string hint =
+                err == EPERM || err == EACCES ? privilege_hint() : std::string("see --verbose");
+            throw TraceError(err, fmt::format("attach to {}: {}; {}", what, std::strerror(err), hint));
+        }
+    }
+
+private:
+    void open_and_load(const std::string& btf_path, bool free_at_entry)
+    {
+        // open_opts.btf_custom_path: the BTF the programs are checked
+        // against when it is not the running kernel's own file.
         LIBBPF_OPTS(bpf_object_open_opts, options);
         if (btf_path != "/sys/kernel/btf/vmlinux")
             options.btf_custom_path = btf_path.c_str();
@@ -209,37 +242,22 @@ public:
             throw TraceError(err, fmt::format("open the tracer's BPF object: {}{}", std::strerror(err),
                                               LibbpfLog::tail(8)));
         }
+        bpf_program__set_autoload(skeleton_->progs.enter_free_percpu, free_at_entry);
+        bpf_program__set_autoload(skeleton_->progs.handle_percpu_free, !free_at_entry);
         if (percpu_locks_bpf::load(skeleton_.get()) != 0) {
             const int err = errno;
             // EACCES from root is the verifier refusing a program.
             if (err == EPERM || (err == EACCES && geteuid() != 0))
-                throw TraceError(err, fmt::format("load the tracer's BPF programs: {}; {}", std::strerror(err),
-                                                  privilege_hint()));
+                throw TraceError(EPERM, fmt::format("load the tracer's BPF programs: {}; {}", std::strerror(err),
+                                                    privilege_hint()));
             throw TraceError(err, fmt::format("load the tracer's BPF programs: {} (the verifier's or libbpf's "
-                                              "last words below; --verbose shows all){}",
+                                              "last words below; --verbose shows all; lock:contention_begin/end "
+                                              "need 5.19 or later){}",
                                               std::strerror(err), LibbpfLog::tail(12)));
         }
     }
 
-    percpu_locks_bpf* get() const { return skeleton_.get(); }
-
-    // Attaches one program, its link kept in the skeleton (so destroy()
-    // detaches it).
-    void attach(bpf_program* program, bpf_link*& link, const char* tracepoint)
-    {
-        link = bpf_program__attach(program);
-        if (!link) {
-            const int err = errno;
-            std::string hint = err == ENOENT
-                                   ? "is tracefs mounted (mount -t tracefs nodev /sys/kernel/tracing), and is the "
-                                     "kernel 5.19 or later (lock:contention_begin/end)?"
-                                   : (err == EPERM || err == EACCES ? privilege_hint() : std::string("see --verbose"));
-            throw TraceError(err, fmt::format("attach to the tracepoint {}: {}; {}", tracepoint, std::strerror(err),
-                                              hint));
-        }
-    }
-
-private:
+    std::string fentry_error_;
     std::unique_ptr<percpu_locks_bpf, SkeletonDeleter> skeleton_;
 };
 
@@ -290,14 +308,10 @@ Tracer::Tracer(const TracerOptions& options)
     locks_ = resolve_locks(symbols_, options, warnings_);
 
     percpu_locks_bpf* skel = skeleton_->get();
-    const int index_fd = map_fd(skel->maps.lock_index);
-    for (std::uint32_t i = 0; i < locks_.size(); ++i) {
-        const __u64 address = locks_[i].address;
-        if (bpf_map_update_elem(index_fd, &address, &i, BPF_ANY) != 0) {
-            const int err = errno;
-            throw TraceError(err, fmt::format("fill the tracer's lock map: {}", std::strerror(err)));
-        }
-    }
+    static_assert(sizeof(skel->bss->lock_addrs) / sizeof(skel->bss->lock_addrs[0]) == PL_MAX_LOCKS);
+    for (std::uint32_t i = 0; i < locks_.size(); ++i)  // resolve_locks() keeps to max_locks()
+        skel->bss->lock_addrs[i] = locks_[i].address;
+    skel->bss->nr_locks = static_cast<__u32>(locks_.size());
     // Allocations whose call_site lands in these take a stack.
     const std::vector<AddressRange> wrappers = symbols_.function_ranges(is_percpu_allocator_function);
     auto* bss = skel->bss;
@@ -320,22 +334,25 @@ Tracer::Tracer(const TracerOptions& options)
 
     set_segment(kSegmentOther);
     skeleton_->attach(skel->progs.handle_contention_begin, skel->links.handle_contention_begin,
-                      "lock:contention_begin");
-    skeleton_->attach(skel->progs.handle_contention_end, skel->links.handle_contention_end, "lock:contention_end");
+                      "the tracepoint lock:contention_begin");
+    skeleton_->attach(skel->progs.handle_contention_end, skel->links.handle_contention_end,
+                      "the tracepoint lock:contention_end");
     skeleton_->attach(skel->progs.handle_percpu_alloc, skel->links.handle_percpu_alloc,
-                      "percpu:percpu_alloc_percpu");
+                      "the tracepoint percpu:percpu_alloc_percpu");
     skeleton_->attach(skel->progs.handle_percpu_alloc_fail, skel->links.handle_percpu_alloc_fail,
-                      "percpu:percpu_alloc_percpu_fail");
-    // Frees: at free_percpu()'s entry, outside pcpu_lock; the tracepoint
-    // inside it only where that kprobe cannot attach (see
-    // percpu_locks.bpf.c).
-    skel->links.enter_free_percpu = bpf_program__attach(skel->progs.enter_free_percpu);
-    if (!skel->links.enter_free_percpu) {
-        warnings_.push_back(fmt::format("kprobe on free_percpu: {}: frees are counted at their tracepoint instead, "
-                                        "under pcpu_lock and each with a kernel stack, which costs more",
-                                        std::strerror(errno)));
+                      "the tracepoint percpu:percpu_alloc_percpu_fail");
+    // Frees: at free_percpu()'s entry, outside pcpu_lock; at the tracepoint
+    // inside it only where that program cannot load (see percpu_locks.bpf.c).
+    if (skeleton_->frees_at_entry()) {
+        skeleton_->attach(skel->progs.enter_free_percpu, skel->links.enter_free_percpu,
+                          "free_percpu()'s entry (fentry)");
+    } else {
+        warnings_.push_back(fmt::format("fentry on free_percpu cannot load ({}): frees are counted at their "
+                                        "tracepoint instead, under pcpu_lock and each with a kernel stack, which "
+                                        "costs more",
+                                        skeleton_->fentry_error()));
         skeleton_->attach(skel->progs.handle_percpu_free, skel->links.handle_percpu_free,
-                          "percpu:percpu_free_percpu");
+                          "the tracepoint percpu:percpu_free_percpu");
     }
 }
 
