@@ -21,18 +21,25 @@
 #     "ctor-no-mm_cid" is ctor with the mm-6.2 profile, which has no mm_cid:
 #     the difference between it and ctor is the mm_cid reset, the one cost
 #     a constructor cannot take off the cycle;
-#  5. tracer: every strategy at 2 threads, BENCH_ROUNDS rounds, once plain
-#     and once under "compare --trace" (the libbpf tracer of the percpu
-#     locks and allocations), in one VM: the tracer's overhead (plain
-#     throughput over traced) and each strategy's pcpu_alloc_mutex waits
-#     per cycle;
-#  6. the tracers' cost: percpu at 2 threads, BENCH_ROUNDS rounds, plain
-#     and under each of shadowctl's tracer (compare --trace), perf lock
-#     record -a (Debian's perf) and scripts/bpftrace/pcpu-alloc-mutex.bt,
-#     in one VM: ratios.trace_overhead_peers.{shadowctl,perf,bpftrace},
-#     plain throughput over traced.
+#  5. tracer: every strategy at 2 threads, plain and under "compare
+#     --trace" (the libbpf tracer of the percpu locks and allocations), in
+#     one VM, alternately BENCH_ROUNDS times (a plain compare of one round,
+#     then a traced one): the tracer's overhead (plain throughput over
+#     traced) per pair, its median and range, and each strategy's
+#     pcpu_alloc_mutex waits per cycle;
+#  6. the tracers' cost: percpu at 2 threads, plain and under each of
+#     shadowctl's tracer (compare --trace), perf lock record -a (Debian's
+#     perf) and scripts/bpftrace/pcpu-alloc-mutex.bt, in one VM, the four in
+#     turn BENCH_ROUNDS times: ratios.trace_overhead_peers.{shadowctl,perf,
+#     bpftrace}, plain throughput over traced, the median of the turns.
 #
-# Results: build/bench/bench.json (schema shadowslab-bench/2: the compare
+# Why in turns: under TCG a guest's throughput drifts by 10 to 30% over a
+# minute with the host's other work (this machine is itself a VM), which a
+# plain run and a traced run minutes apart would read as the tracer's cost.
+# A plain run next to each traced one, and the median of their ratios, keep
+# that drift out of the overhead; the range of the ratios shows what is left.
+#
+# Results: build/bench/bench.json (schema shadowslab-bench/3: the compare
 # result, the live/remote rows, the retention rows, the sweep, the tracer
 # runs, the peers' runs, and the ratios under stable keys), tables on the terminal, and
 # build/bench/compare.svg and sweep.svg.  Timings come from a TCG guest on
@@ -110,39 +117,70 @@ for possible in $sweep; do
 done
 
 echo
-echo "== tracer: every strategy at 2 threads, plain and under --trace"
+echo "== tracer: every strategy at 2 threads, plain and under --trace, in turn $rounds times"
 vm --cpus 2 --timeout 3600 -- "
-	\$compare --threads-list 2 --rounds $rounds --duration $duration \
-		--json -o \$out/trace-off.json &&
-	\$compare --threads-list 2 --rounds $rounds --duration $duration \
-		--trace --json -o \$out/trace-on.json"
-jq -n -r --slurpfile off "$out/trace-off.json" \
-	--slurpfile on "$out/trace-on.json" '
-	["strategy", "plain cycles/s", "traced cycles/s", "overhead",
+	for round in \$(seq $rounds); do
+		\$compare --threads-list 2 --rounds 1 --duration $duration \
+			--json -o \$out/trace-off-\$round.json &&
+		\$compare --threads-list 2 --rounds 1 --duration $duration \
+			--trace --json -o \$out/trace-on-\$round.json || exit
+	done"
+# paired(OFF; ON; S): per turn, strategy S's plain throughput over its
+# traced one; spread: their median and range.
+# shellcheck disable=SC2016 # jq's $variables, not the shell's
+ratio_defs='
+	def median: sort | if length % 2 == 1 then .[length / 2 | floor]
+		else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	def spread: {median: median, min: min, max: max, tries: .};
+	def cps($doc; $s): $doc.rows[] | select(.strategy == $s and .threads == 2)
+		| .cycles_per_sec;
+	def paired($off; $on; $s): [range(0; $off | length) as $r
+		| cps($off[$r]; $s) / cps($on[$r]; $s)];
+	def r2: . * 100 | round / 100;'
+for set in off on; do
+	for ((round = 1; round <= rounds; round++)); do
+		cat "$out/trace-$set-$round.json"
+	done | jq -s . >"$out/trace-$set.json"
+done
+jq -n -r --slurpfile off "$out/trace-off.json" --slurpfile on "$out/trace-on.json" \
+	"$ratio_defs"'
+	$off[0] as $off | $on[0] as $on |
+	["strategy", "plain cycles/s", "traced cycles/s", "overhead (range)",
 	 "pcpu_alloc_mutex waits/cycle"],
-	($off[0].rows[] as $o | $on[0].rows[]
-		| select(.strategy == $o.strategy and .threads == $o.threads)
-		| [.strategy, ($o.cycles_per_sec | floor),
-		   (.cycles_per_sec | floor),
-		   "\($o.cycles_per_sec / .cycles_per_sec * 100 | round / 100)x",
-		   (.trace_pcpu_alloc_mutex_waits_per_cycle * 1000 | round / 1000)])
+	($off[0].rows[] | select(.threads == 2) | .strategy as $s
+		| paired($off; $on; $s) | spread as $r
+		| [$s, ([$off[] | cps(.; $s)] | median | floor),
+		   ([$on[] | cps(.; $s)] | median | floor),
+		   "\($r.median | r2)x (\($r.min | r2) to \($r.max | r2))",
+		   ([$on[].rows[] | select(.strategy == $s and .threads == 2)
+			| .trace_pcpu_alloc_mutex_waits_per_cycle] | add / length
+			| . * 1000 | round / 1000)])
 	| @tsv' | column -t -s $'\t'
 
 echo
 echo "== the tracers' cost: percpu at 2 threads, plain and under each of"
-echo "   shadowctl's tracer, perf lock record -a and bpftrace's pcpu-alloc-mutex.bt"
+echo "   shadowctl's tracer, perf lock record -a and bpftrace's pcpu-alloc-mutex.bt,"
+echo "   the four in turn $rounds times"
 vm --cpus 2 --timeout 3600 -- "
-	peers='--strategies percpu --threads-list 2 --rounds $rounds --duration $duration --json'
-	\$compare \$peers -o \$out/peers-plain.json &&
-	\$compare \$peers --trace -o \$out/peers-shadowctl.json &&
-	perf lock record -a -o /tmp/perf-lock.data -- \$compare \$peers \
-		-o \$out/peers-perf.json >/dev/null 2>\$out/peers-perf.err &&
-	bpftrace -c \"\$compare \$peers -o \$out/peers-bpftrace.json\" \
-		$top/scripts/bpftrace/pcpu-alloc-mutex.bt >/dev/null"
+	peers='--strategies percpu --threads-list 2 --rounds 1 --duration $duration --json'
+	for round in \$(seq $rounds); do
+		\$compare \$peers -o \$out/peers-plain-\$round.json &&
+		\$compare \$peers --trace -o \$out/peers-shadowctl-\$round.json &&
+		perf lock record -a -o /tmp/perf-lock.data -- \$compare \$peers \
+			-o \$out/peers-perf-\$round.json >/dev/null 2>\$out/peers-perf.err &&
+		bpftrace -c \"\$compare \$peers -o \$out/peers-bpftrace-\$round.json\" \
+			$top/scripts/bpftrace/pcpu-alloc-mutex.bt >/dev/null || exit
+	done"
+for peer in plain shadowctl perf bpftrace; do
+	for ((round = 1; round <= rounds; round++)); do
+		cat "$out/peers-$peer-$round.json"
+	done | jq -s . >"$out/peers-$peer.json"
+done
 for peer in shadowctl perf bpftrace; do
 	jq -n -r --arg peer "$peer" --slurpfile off "$out/peers-plain.json" \
-		--slurpfile on "$out/peers-$peer.json" \
-		'"  \($peer)\t\($off[0].rows[0].cycles_per_sec / $on[0].rows[0].cycles_per_sec * 100 | round / 100)x"'
+		--slurpfile on "$out/peers-$peer.json" "$ratio_defs"'
+		paired($off[0]; $on[0]; "percpu") | spread
+		| "  \($peer)\t\(.median | r2)x\t(\(.min | r2) to \(.max | r2))"'
 done | column -t -s $'\t'
 
 # One document: every section, and the ratios under stable keys.
@@ -156,20 +194,20 @@ jq -n --slurpfile compare "$out/compare.json" \
 	--slurpfile peers_plain "$out/peers-plain.json" \
 	--slurpfile peers_shadowctl "$out/peers-shadowctl.json" \
 	--slurpfile peers_perf "$out/peers-perf.json" \
-	--slurpfile peers_bpftrace "$out/peers-bpftrace.json" '
+	--slurpfile peers_bpftrace "$out/peers-bpftrace.json" "$ratio_defs"'
 	[inputs] | sort_by(.possible_cpus) as $points
 	| def cost($p; $s): $p.rows[] | select(.strategy == $s)
 		| .ns_per_cycle_mean;
 	  def by_strategy(f): [.rows[] | {key: .strategy, value: f}]
 		| from_entries;
 	{
-		schema: "shadowslab-bench/2",
+		schema: "shadowslab-bench/3",
 		compare: $compare[0],
 		live_remote: $live_remote[0],
 		retention: {all: $retain_all[0], "partial:5": $retain_5[0],
 			    "partial:0": $retain_0[0]},
 		possible_cpu_sweep: $points,
-		tracer: {plain: $trace_off[0], traced: $trace_on[0]},
+		tracer: {plain: $trace_off[0], traced: $trace_on[0]},	# one per turn
 		tracer_peers: {plain: $peers_plain[0], shadowctl: $peers_shadowctl[0],
 			       perf: $peers_perf[0], bpftrace: $peers_bpftrace[0]},
 		ratios: ($compare[0].ratios + {
@@ -184,19 +222,27 @@ jq -n --slurpfile compare "$out/compare.json" \
 				"partial:5": ($retain_5[0] | by_strategy(.dtor_calls_per_cycle)),
 				"partial:0": ($retain_0[0] | by_strategy(.dtor_calls_per_cycle))
 			},
-			pcpu_alloc_mutex_waits_per_cycle_2t: ($trace_on[0]
-				| by_strategy(.trace_pcpu_alloc_mutex_waits_per_cycle)),
-			trace_overhead_peers: ($peers_plain[0].rows[0].cycles_per_sec as $p | {
-				shadowctl: ($p / $peers_shadowctl[0].rows[0].cycles_per_sec),
-				perf: ($p / $peers_perf[0].rows[0].cycles_per_sec),
-				bpftrace: ($p / $peers_bpftrace[0].rows[0].cycles_per_sec)
-			}),
-			trace_overhead: ([$trace_off[0].rows[] as $o
-				| $trace_on[0].rows[]
-				| select(.strategy == $o.strategy and
-					 .threads == $o.threads)
-				| {key: .strategy,
-				   value: ($o.cycles_per_sec / .cycles_per_sec)}]
+			pcpu_alloc_mutex_waits_per_cycle_2t: ([$trace_on[0][0].rows[]
+				| select(.threads == 2) | .strategy] | map(. as $s | {
+				key: $s,
+				value: ([$trace_on[0][].rows[]
+					| select(.strategy == $s and .threads == 2)
+					| .trace_pcpu_alloc_mutex_waits_per_cycle]
+					| add / length)
+			}) | from_entries),
+			trace_overhead_peers: ({shadowctl: $peers_shadowctl[0],
+				perf: $peers_perf[0], bpftrace: $peers_bpftrace[0]}
+				| map_values(paired($peers_plain[0]; .; "percpu") | median)),
+			trace_overhead_peers_spread: ({shadowctl: $peers_shadowctl[0],
+				perf: $peers_perf[0], bpftrace: $peers_bpftrace[0]}
+				| map_values(paired($peers_plain[0]; .; "percpu") | spread)),
+			trace_overhead: ([$trace_off[0][0].rows[] | select(.threads == 2)
+				| .strategy] | map(. as $s | {key: $s,
+				value: (paired($trace_off[0]; $trace_on[0]; $s) | median)})
+				| from_entries),
+			trace_overhead_spread: ([$trace_off[0][0].rows[]
+				| select(.threads == 2) | .strategy] | map(. as $s | {key: $s,
+				value: (paired($trace_off[0]; $trace_on[0]; $s) | spread)})
 				| from_entries),
 			sweep_growth: ([$points[0].rows[].strategy] | map({
 				key: .,
