@@ -35,7 +35,7 @@ constexpr SubcommandHelp kHelp{
     "with its status (127 if it cannot be found, 126 if it cannot be run).  Without one, "
     "traces for --duration, or until Ctrl-C.  The trace is system-wide either way: "
     "the command only sets the window.  Needs root (CAP_BPF, CAP_PERFMON, CAP_SYSLOG), "
-    "kernel BTF and tracefs; the module need not be loaded.\n\n"
+    "kernel BTF (5.19 or later, for the lock tracepoints); the module need not be loaded.\n\n"
     "-p and --cgroup keep only the events of one process, or of the tasks in a cgroup and below "
     "it, as perf lock contention's do: an event is the task's that runs it (the waiter, the "
     "allocating or freeing task); a free whose allocation was filtered out counts as unmatched.  "
