@@ -111,6 +111,26 @@ TEST(TraceFrames, FirstFrameOutsideTheAllocator)
     EXPECT_FALSE(first_frame_outside({}, symbols, is_percpu_allocator_function));
 }
 
+TEST(TraceFrames, SkipsTheTracingMachineryAndItsTrampoline)
+{
+    const Kallsyms symbols = testdata::kallsyms();
+    // An fentry program's BPF trampoline: made when the tracer attached,
+    // after it read the symbols, so it has no name.
+    constexpr std::uint64_t trampoline = 0xffffffffc0000690;
+    ASSERT_FALSE(symbols.resolve(trampoline));
+    // A free through a wrapper: the program's frames, the trampoline, the
+    // return into free_percpu() past its fentry call, the wrapper, the caller.
+    const auto site = first_frame_outside(
+        {0xffffffff81400010, trampoline, 0xffffffff81100889, 0xffffffff81100d40, 0xffffffffc0a00225}, symbols,
+        is_percpu_allocator_function);
+    ASSERT_TRUE(site);
+    EXPECT_EQ(site->name, "shadow_cycle+0x25 [shadowslab]");
+    // An unnamed frame that is not below a tracing one is a call site still.
+    const auto unnamed = first_frame_outside({trampoline, 0xffffffffc0a00225}, symbols, is_percpu_allocator_function);
+    ASSERT_TRUE(unnamed);
+    EXPECT_EQ(unnamed->name, "0xffffffffc0000690");
+}
+
 TEST(TraceReport, SumsSegmentsAndGroupsStacks)
 {
     const Kallsyms symbols = testdata::kallsyms();

@@ -24,10 +24,27 @@ bool in_mask(std::uint32_t segment, std::uint32_t mask)
     return segment < kSegments && (mask & (1U << segment)) != 0;
 }
 
+// How many frames on top of a stack a BPF program took are the tracing
+// machinery's: functions named so (is_tracing_function()), and the BPF
+// trampoline an fentry program runs from, which has no name here (the
+// tracer read /proc/kallsyms before attaching made it): an unnamed frame
+// right below a tracing one.
+std::size_t machinery_frames(const std::vector<std::uint64_t>& ips, const Kallsyms& symbols)
+{
+    std::size_t n = 0;
+    for (bool below_tracing = false; n < ips.size(); ++n, below_tracing = true) {
+        const auto resolved = symbols.resolve(ips[n]);
+        if (resolved ? !is_tracing_function(resolved->symbol->name) : !below_tracing)
+            break;
+    }
+    return n;
+}
+
 std::vector<std::string> shown_frames(const std::vector<std::uint64_t>& ips, const Kallsyms& symbols)
 {
     std::vector<std::string> frames;
-    for (const std::uint64_t ip : ips) {
+    for (std::size_t i = machinery_frames(ips, symbols); i < ips.size(); ++i) {
+        const std::uint64_t ip = ips[i];
         const auto resolved = symbols.resolve(ip);
         if (resolved && is_tracing_function(resolved->symbol->name))
             continue;
@@ -193,7 +210,8 @@ bool is_lock_function(std::string_view name)
 std::optional<CallSite> first_frame_outside(const std::vector<std::uint64_t>& ips, const Kallsyms& symbols,
                                             bool (*skip)(std::string_view))
 {
-    for (const std::uint64_t ip : ips) {
+    for (std::size_t i = machinery_frames(ips, symbols); i < ips.size(); ++i) {
+        const std::uint64_t ip = ips[i];
         const auto resolved = symbols.resolve(ip);
         if (!resolved)
             return CallSite{fmt::format("0x{:x}", ip), ""};
