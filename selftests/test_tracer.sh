@@ -10,6 +10,8 @@
 #  - run --trace: the timed phase of a percpu run shows about the
 #    allocations the module counted itself; that of a ctor run, after its
 #    warm-up, none from the module (the warm-up, traced too, has some);
+#  - --free-sizes sizes the frees, which are counted without bytes by
+#    default;
 #  - --folded writes the waits' stacks for flamegraph.pl, their waits
 #    adding up to the lock's total;
 #  - -p and --cgroup keep only one process's events, or a cgroup's: during
@@ -65,7 +67,7 @@ fi
 if [[ ! -e /sys/kernel/btf/vmlinux ]]; then
 	ksft_exit_skip "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 fi
-ksft_set_plan 17
+ksft_set_plan 18
 
 # ------------------------------------------------ contention, percpu run
 
@@ -114,6 +116,26 @@ if [[ $status == 0 && $(value '.window.kind' "$tmp/percpu.json") == command ]]; 
 	ksft_test_result_pass "trace: reports the command and its exit status"
 else
 	ksft_test_result_fail "trace: reports the command and its exit status"
+fi
+
+# Frees are counted without bytes unless --free-sizes: then every free of
+# the module's, whose allocation the trace saw, is sized from it.
+"$shadowctl" trace --free-sizes --json -o "$tmp/sized.json" -- \
+	"$shadowctl" run --strategy percpu --threads 1 --duration 300ms --json \
+	>"$tmp/sized-run.json" 2>"$tmp/err"
+rc=$?
+sized=$(value '.percpu.by_module.shadowslab | "\(.frees) \(.free_bytes) \(.alloc_bytes)"' "$tmp/sized.json")
+read -r sized_frees sized_bytes sized_alloc_bytes <<<"$sized"
+# (value would read false as missing)
+frees_sized() { jq -r '.percpu.frees_sized' "$1" 2>/dev/null || echo error; }
+ksft_print_msg "trace --free-sizes -- run percpu: exit $rc; shadowslab frees, free bytes, alloc bytes: $sized; frees_sized $(frees_sized "$tmp/sized.json"), without the option $(frees_sized "$tmp/percpu.json")"
+if ((rc == 0)) && [[ $(frees_sized "$tmp/sized.json") == true && $(frees_sized "$tmp/percpu.json") == false &&
+	$sized_frees =~ ^[0-9]+$ && $sized_bytes =~ ^[0-9]+$ && $sized_alloc_bytes =~ ^[0-9]+$ ]] &&
+	((sized_frees > 0 && sized_bytes > 0 && sized_bytes <= sized_alloc_bytes)); then
+	ksft_test_result_pass "trace --free-sizes: frees sized from their allocations; not without it"
+else
+	ksft_print_msg "$(head -c 2000 "$tmp/err")"
+	ksft_test_result_fail "trace --free-sizes: frees sized from their allocations; not without it"
 fi
 
 # Every line "pcpu_alloc_mutex;outermost;...;innermost NS"; together they

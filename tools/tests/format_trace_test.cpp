@@ -72,6 +72,26 @@ TEST(TraceText, LocksTableHistogramStacksAndAllocator)
         EXPECT_TRUE(line.empty() || line.back() != ' ') << "'" << line << "'";
 }
 
+// Without --free-sizes the tracer counts frees without their bytes: the text
+// says so instead of printing zeros as measured.
+TEST(TraceText, FreesNotSizedShowNoBytes)
+{
+    tr::TraceSnapshot snapshot = testdata::snapshot();
+    for (tr::PercpuTotals& totals : snapshot.percpu) {
+        totals.frees_sized = false;
+        totals.free_bytes = 0;
+        totals.frees_unmatched = 0;
+    }
+    TraceDocument doc = document();
+    doc.report = tr::build_report(snapshot, tr::kAllSegments, testdata::kallsyms(), 5);
+    const std::string text = format_trace_text(doc);
+    EXPECT_TRUE(has(text, "(not sized: --free-sizes sizes them)\n")) << text;
+    EXPECT_FALSE(has(text, "allocated before the trace")) << text;
+    EXPECT_TRUE(has(text, "shadowslab     100         6400    100           -")) << text;
+    EXPECT_EQ(trace_to_json(doc)["percpu"]["frees_sized"], false);
+    EXPECT_EQ(trace_to_json(document())["percpu"]["frees_sized"], true);
+}
+
 TEST(TraceText, Log2HistogramBars)
 {
     shadowslab::Histogram::Buckets buckets{};
@@ -235,6 +255,8 @@ TEST(TraceCli, CommandAndOptions)
     EXPECT_EQ(options.duration_ns, 0u);
     EXPECT_TRUE(options.command.empty());
     EXPECT_EQ(options.top, kDefaultTraceTop);
+    EXPECT_FALSE(options.free_sizes);
+    EXPECT_TRUE(trace_with({"--free-sizes"}).free_sizes);
 
     EXPECT_THROW(trace_with({"--duration", "0"}), CLI::ValidationError);
     EXPECT_THROW(trace_with({"--no-default-locks"}), CLI::ValidationError);

@@ -99,8 +99,10 @@ Json site_json(const CallSiteReport& site)
             {"frames", stack_frames(site.frames)}};
 }
 
+// `sized` false: the sites' bytes were not measured (frees without
+// --free-sizes), shown as "-".
 void append_sites(std::string& text, const char* title, const std::vector<CallSiteReport>& sites,
-                  std::size_t distinct)
+                  std::size_t distinct, bool sized)
 {
     if (sites.empty())
         return;
@@ -109,7 +111,7 @@ void append_sites(std::string& text, const char* title, const std::vector<CallSi
     TextTable table({{"count", Align::right}, {"bytes", Align::right}, {"module", Align::left},
                      {"call site", Align::left}});
     for (const CallSiteReport& site : sites)
-        table.add_row({fmt::format("{}", site.count), fmt::format("{}", site.bytes),
+        table.add_row({fmt::format("{}", site.count), sized ? fmt::format("{}", site.bytes) : "-",
                        site.module.empty() ? "?" : site.module, site.call_site});
     text += table.render();
 }
@@ -200,8 +202,11 @@ std::string format_trace_text(const TraceDocument& document)
     text += "\npercpu allocator (percpu:percpu_alloc_percpu, percpu_free_percpu)\n";
     text += fmt::format("  allocs {} ({}), failed {}\n", totals.allocs, bytes(totals.alloc_bytes),
                         totals.alloc_failures);
-    text += fmt::format("  frees  {} ({} of the allocations seen; {} allocated before the trace)\n", totals.frees,
-                        bytes(totals.free_bytes), totals.frees_unmatched);
+    if (totals.frees_sized)
+        text += fmt::format("  frees  {} ({} of the allocations seen; {} allocated before the trace)\n",
+                            totals.frees, bytes(totals.free_bytes), totals.frees_unmatched);
+    else
+        text += fmt::format("  frees  {} (not sized: --free-sizes sizes them)\n", totals.frees);
     if (!percpu.by_module.empty()) {
         text += "\nby the call site's module:\n";
         TextTable modules({{"module", Align::left},
@@ -211,11 +216,12 @@ std::string format_trace_text(const TraceDocument& document)
                            {"free bytes", Align::right}});
         for (const auto& [module, counts] : percpu.by_module)
             modules.add_row({module, fmt::format("{}", counts.allocs), fmt::format("{}", counts.alloc_bytes),
-                             fmt::format("{}", counts.frees), fmt::format("{}", counts.free_bytes)});
+                             fmt::format("{}", counts.frees),
+                             totals.frees_sized ? fmt::format("{}", counts.free_bytes) : "-"});
         text += modules.render();
     }
-    append_sites(text, "allocation call sites", percpu.alloc_sites, percpu.distinct_alloc_sites);
-    append_sites(text, "free call sites", percpu.free_sites, percpu.distinct_free_sites);
+    append_sites(text, "allocation call sites", percpu.alloc_sites, percpu.distinct_alloc_sites, true);
+    append_sites(text, "free call sites", percpu.free_sites, percpu.distinct_free_sites, totals.frees_sized);
     if (report.lost.total() != 0)
         text += fmt::format("\nnot recorded in full: {} waits untimed, {} unmatched ends, {} lock stacks, {} "
                             "allocator stacks, {} events not by site, {} sizes not kept\n",
@@ -320,6 +326,7 @@ Json trace_to_json(const TraceDocument& document)
              {"frees", percpu.totals.frees},
              {"free_bytes", percpu.totals.free_bytes},
              {"frees_unmatched", percpu.totals.frees_unmatched},
+             {"frees_sized", percpu.totals.frees_sized},
              {"by_module", by_module},
              {"distinct_alloc_sites", percpu.distinct_alloc_sites},
              {"alloc_sites", alloc_sites},

@@ -40,7 +40,9 @@
 //   percpu: {
 //     allocs, alloc_bytes (bytes_alloc: size x possible CPUs),
 //     alloc_failures, frees, free_bytes (of frees whose allocation was seen
-//     while tracing), frees_unmatched (the others),
+//     while tracing), frees_unmatched (the others), frees_sized (false
+//     without trace --free-sizes: then free_bytes, frees_unmatched and the
+//     free sites' bytes are 0, not measured),
 //     by_module: {MODULE: {allocs, alloc_bytes, frees, free_bytes}}: every
 //                event, by the module of its call site ("vmlinux": the
 //                kernel; "[unknown]": no stack)

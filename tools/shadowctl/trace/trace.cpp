@@ -79,6 +79,7 @@ int trace_command(const Invocation& invocation, const TraceOptions& trace)
     tracer_options.default_locks = !trace.no_default_locks;
     tracer_options.verbose = trace.verbose;
     tracer_options.alloc_stacks = trace.alloc_stacks;
+    tracer_options.free_sizes = trace.free_sizes;
     tracer_options.pid = trace.pid;
     tracer_options.cgroup_path = trace.cgroup_path;
 
@@ -179,6 +180,10 @@ void add_trace_command(CLI::App& parent, Invocation& invocation, std::shared_ptr
                       "Take a kernel stack for every allocation (by default only for those whose call_site is "
                       "inside the allocator's wrappers, e.g. percpu_counter_init: the others' call_site is the "
                       "caller already); costs more");
+    command->add_flag("--free-sizes", trace.free_sizes,
+                      "Size each free from its allocation, when the allocation was traced (by default frees are "
+                      "counted without bytes: keeping every live allocation in a hash costs about as much as "
+                      "the rest of the allocator tracing)");
     add_unsigned(*command, "-p,--pid", trace.pid, 1, std::numeric_limits<int>::max(),
                  "Only this process's events (its threads' waits, allocations and frees)")
         ->type_name("PID");

@@ -24,6 +24,7 @@ struct TraceOptions {
     bool no_default_locks = false;
     bool verbose = false;                   // libbpf's messages
     bool alloc_stacks = false;              // a stack for every allocation
+    bool free_sizes = false;                // size frees from their allocations
     int pid = 0;                            // -p: only this process; 0: all
     std::string cgroup_path;                // --cgroup: only tasks under it
     std::string folded_path;                // --folded FILE; "": none

@@ -71,6 +71,7 @@ volatile __u32 nr_wrapper_ranges;
 volatile __u32 always_stack;
 volatile __u32 filter_tgid;	/* 0: every process */
 volatile __u32 filter_cgroup;	/* 1: only tasks under cgroup_filter[0] */
+volatile __u32 free_sizes;	/* 1: keep `live`, to size each free */
 /* The traced locks' addresses: lock i is lock_addrs[i]. */
 __u64 lock_addrs[PL_MAX_LOCKS];
 volatile __u32 nr_locks;
@@ -125,9 +126,11 @@ struct {
 } sites SEC(".maps");
 
 /*
- * Live allocations seen: percpu pointer -> bytes, to size their frees.  A
- * plain hash (an LRU one costs more per update); when full, a free's size
- * is unknown (counted in misc).
+ * Live allocations seen: percpu pointer -> bytes, to size their frees, only
+ * with free_sizes set (shadowctl trace --free-sizes): an update per
+ * allocation and a lookup and delete per free were about half of the
+ * tracer's cost per event (tools/tracer/README.md, "Overhead").  A plain hash (an LRU one costs more per update); when full, a
+ * free's size is unknown (counted in misc).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -135,6 +138,14 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } live SEC(".maps");
+
+/* Each CPU's call-site cache, in front of `sites` (see percpu_locks.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_site_cache);
+} site_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -151,8 +162,10 @@ struct {
 } misc SEC(".maps");
 
 /*
- * Per-CPU values need no atomics: a tracing program runs with migration
- * disabled, and the kernel does not nest BPF tracing programs on one CPU.
+ * Per-CPU counters are added to without atomics: a tracing program runs
+ * with migration disabled, so only an interrupt on the same CPU that runs
+ * another of these programs (a percpu free in softirq, say) between a
+ * counter's load and store could lose an increment.
  */
 static __always_inline void count_misc(__u32 what)
 {
@@ -323,6 +336,48 @@ static __always_inline bool in_wrapper(__u64 ip)
 	return false;
 }
 
+static __always_inline bool same_site(const struct pl_site_key *a, const struct pl_site_key *b)
+{
+	return a->call_site == b->call_site && a->stack_id == b->stack_id && a->size == b->size &&
+	       a->align == b->align && a->kind == b->kind && a->segment == b->segment;
+}
+
+/*
+ * Count the event in this CPU's call-site cache if its key owns its slot
+ * there or can claim it; false if another key owns the slot.
+ */
+static __always_inline bool count_in_cache(const struct pl_site_key *key, __u64 bytes)
+{
+	__u32 zero = 0, index;
+	struct pl_site_cache *cache = bpf_map_lookup_elem(&site_cache, &zero);
+	struct pl_site_slot *slot;
+	__u64 hash;
+
+	if (!cache)
+		return false;
+	/* Fibonacci hashing of the fields that tell a workload's sites apart. */
+	hash = key->call_site ^ ((__u64)(__u32)key->stack_id << 32) ^ ((__u64)key->size << 8) ^
+	       (key->kind << 1) ^ key->segment;
+	index = (hash * 0x9E3779B97F4A7C15ULL) >> (64 - PL_SITE_SLOT_BITS);
+	slot = &cache->slots[index & (PL_SITE_SLOTS - 1)];
+
+	if (slot->state != PL_SLOT_OWNED) {
+		if (__sync_val_compare_and_swap(&slot->state, PL_SLOT_FREE, PL_SLOT_CLAIMING) != PL_SLOT_FREE)
+			return false;	/* we interrupted its claim */
+		slot->key = *key;
+		slot->value.count = 0;
+		slot->value.bytes = 0;
+		/* Only this CPU writes the slot: program order is enough. */
+		barrier();
+		*(volatile __u64 *)&slot->state = PL_SLOT_OWNED;
+	} else if (!same_site(&slot->key, key)) {
+		return false;
+	}
+	slot->value.count += 1;
+	slot->value.bytes += bytes;
+	return true;
+}
+
 static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 call_site, __u64 bytes,
 				       __u32 size, __u32 align)
 {
@@ -341,6 +396,9 @@ static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 c
 			count_misc(PL_MISC_LOST_ALLOC_STACK);
 	}
 	key.call_site = call_site;
+	if (count_in_cache(&key, bytes))
+		return;
+
 	value = bpf_map_lookup_elem(&sites, &key);
 	if (!value) {
 		bpf_map_update_elem(&sites, &key, &zero, BPF_NOEXIST);
@@ -370,7 +428,7 @@ int BPF_PROG(handle_percpu_alloc, unsigned long call_site, bool reserved, bool i
 		totals->allocs += 1;
 		totals->alloc_bytes += bytes;
 	}
-	if (bpf_map_update_elem(&live, &key, &bytes, BPF_ANY))
+	if (free_sizes && bpf_map_update_elem(&live, &key, &bytes, BPF_ANY))
 		count_misc(PL_MISC_LOST_LIVE);
 	count_site(ctx, seg, PL_KIND_ALLOC, call_site, bytes, size, align);
 	return 0;
@@ -381,18 +439,20 @@ static __always_inline void count_free(void *ctx, __u64 ptr, __u64 call_site)
 {
 	__u32 seg = current_segment();
 	struct pl_percpu_totals *totals = bpf_map_lookup_elem(&percpu_totals, &seg);
-	__u64 bytes = 0, *size;
+	__u64 bytes = 0, *size = NULL;
 
-	size = bpf_map_lookup_elem(&live, &ptr);
-	if (size) {
-		bytes = *size;
-		bpf_map_delete_elem(&live, &ptr);
+	if (free_sizes) {
+		size = bpf_map_lookup_elem(&live, &ptr);
+		if (size) {
+			bytes = *size;
+			bpf_map_delete_elem(&live, &ptr);
+		}
 	}
 	if (totals) {
 		totals->frees += 1;
 		if (size)
 			totals->free_bytes += bytes;
-		else
+		else if (free_sizes)
 			totals->frees_unmatched += 1;
 	}
 	count_site(ctx, seg, PL_KIND_FREE, call_site, bytes, 0, 0);

@@ -128,6 +128,36 @@ struct pl_site_value {
 	__u64 bytes;		/* alloc: bytes_alloc; free: matched to its alloc */
 };
 
+/*
+ * Each CPU's call-site cache: a direct-mapped table of PL_SITE_SLOTS
+ * counters, the one value of the per-CPU array site_cache.  An event whose
+ * key owns its slot on this CPU is counted there: no hash lookup, no
+ * bucket lock, no atomic.  The first key to reach a free slot claims it,
+ * with a compare-and-swap of its state (an interrupt may free percpu
+ * memory, and so run the free program, in the middle of another program's
+ * claim on the same CPU), and owns it until the next clear; an event whose
+ * slot another key owns goes to the shared `sites` hash.  A key's count is
+ * the sum of its slots on every CPU and its entry in `sites`: counts are
+ * only ever added, never moved, so a reader racing the programs sees each
+ * count late at worst, never twice.
+ */
+#define PL_SITE_SLOT_BITS	6
+#define PL_SITE_SLOTS		(1U << PL_SITE_SLOT_BITS)
+
+#define PL_SLOT_FREE		0
+#define PL_SLOT_CLAIMING	1	/* its key is being written */
+#define PL_SLOT_OWNED		2
+
+struct pl_site_slot {
+	__u64 state;			/* PL_SLOT_* */
+	struct pl_site_key key;		/* valid once state is OWNED */
+	struct pl_site_value value;
+};
+
+struct pl_site_cache {
+	struct pl_site_slot slots[PL_SITE_SLOTS];
+};
+
 /* totals[segment], a per-CPU array. */
 struct pl_percpu_totals {
 	__u64 allocs;

@@ -117,6 +117,7 @@ PercpuTotals& PercpuTotals::merge(const PercpuTotals& other)
     frees += other.frees;
     free_bytes += other.free_bytes;
     frees_unmatched += other.frees_unmatched;
+    frees_sized = frees_sized && other.frees_sized;
     return *this;
 }
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -330,6 +331,8 @@ Tracer::Tracer(const TracerOptions& options)
     }
     bss->nr_wrapper_ranges = ranges;
     bss->self_tgid = static_cast<__u32>(getpid());
+    bss->free_sizes = options.free_sizes;
+    free_sizes_ = options.free_sizes;
     set_filters(*skeleton_, options);
 
     set_segment(kSegmentOther);
@@ -373,6 +376,8 @@ TraceSnapshot Tracer::snapshot() const
         throw TraceError(-cpus, "count the possible CPUs (/sys/devices/system/cpu/possible)");
 
     TraceSnapshot snapshot = TraceSnapshot::empty(locks_);
+    for (PercpuTotals& totals : snapshot.percpu)
+        totals.frees_sized = free_sizes_;
     const int stats_fd = map_fd(skel->maps.lock_stats);
     const int totals_fd = map_fd(skel->maps.percpu_totals);
     for (std::uint32_t segment = 0; segment < kSegments; ++segment) {
@@ -424,16 +429,34 @@ TraceSnapshot Tracer::snapshot() const
             RawLockStack{key.segment, key.lock, lock_traces.read(key.stack_id), value.count, value.wait_ns});
     }
 
-    StackReader alloc_traces(map_fd(skel->maps.alloc_stack_traces), PL_ALLOC_STACK_DEPTH);
+    // A call site's counts: its slots in the CPUs' caches plus its entry
+    // in the shared hash (percpu_locks.h, "call-site cache").
+    const auto site_order = [](const pl_site_key& a, const pl_site_key& b) {
+        return std::tie(a.segment, a.kind, a.stack_id, a.call_site, a.size, a.align) <
+               std::tie(b.segment, b.kind, b.stack_id, b.call_site, b.size, b.align);
+    };
+    std::map<pl_site_key, pl_site_value, decltype(site_order)> sites(site_order);
+    const auto add_site = [&sites](const pl_site_key& key, const pl_site_value& value) {
+        pl_site_value& sum = sites[key];
+        sum.count += value.count;
+        sum.bytes += value.bytes;
+    };
+    for (const pl_site_cache& cache : lookup_percpu<pl_site_cache>(map_fd(skel->maps.site_cache), 0, cpus))
+        for (const pl_site_slot& slot : cache.slots)
+            if (slot.state == PL_SLOT_OWNED && slot.value.count != 0)
+                add_site(slot.key, slot.value);
     const int sites_fd = map_fd(skel->maps.sites);
     for (const pl_site_key& key : hash_keys<pl_site_key>(sites_fd)) {
         pl_site_value value{};
-        if (bpf_map_lookup_elem(sites_fd, &key, &value) != 0)
-            continue;
+        if (bpf_map_lookup_elem(sites_fd, &key, &value) == 0)
+            add_site(key, value);
+    }
+
+    StackReader alloc_traces(map_fd(skel->maps.alloc_stack_traces), PL_ALLOC_STACK_DEPTH);
+    for (const auto& [key, value] : sites)
         snapshot.sites.push_back(RawSite{key.segment, key.kind == PL_KIND_FREE ? PercpuEvent::free : PercpuEvent::alloc,
                                          alloc_traces.read(key.stack_id), key.call_site, value.count, value.bytes,
                                          key.size, key.align});
-    }
     return snapshot;
 }
 
@@ -456,14 +479,23 @@ void Tracer::clear()
             bpf_map_delete_elem(lock_traces_fd, &id);
         }
     }
-    const int sites_fd = map_fd(skel->maps.sites);
     const int alloc_traces_fd = map_fd(skel->maps.alloc_stack_traces);
-    for (const pl_site_key& key : hash_keys<pl_site_key>(sites_fd)) {
-        bpf_map_delete_elem(sites_fd, &key);
+    const auto forget_stack = [alloc_traces_fd](const pl_site_key& key) {
         if (key.stack_id >= 0) {
             const std::uint32_t id = static_cast<std::uint32_t>(key.stack_id);
             bpf_map_delete_elem(alloc_traces_fd, &id);
         }
+    };
+    const int site_cache_fd = map_fd(skel->maps.site_cache);
+    for (const pl_site_cache& cache : lookup_percpu<pl_site_cache>(site_cache_fd, 0, cpus))
+        for (const pl_site_slot& slot : cache.slots)
+            if (slot.state == PL_SLOT_OWNED)
+                forget_stack(slot.key);
+    zero_percpu<pl_site_cache>(site_cache_fd, 1, cpus);
+    const int sites_fd = map_fd(skel->maps.sites);
+    for (const pl_site_key& key : hash_keys<pl_site_key>(sites_fd)) {
+        bpf_map_delete_elem(sites_fd, &key);
+        forget_stack(key);
     }
 }
 

@@ -27,8 +27,10 @@
 //                 counts [2^i, 2^(i+1)) ns, bucket 0 below 2 ns).
 // Allocator (percpu:percpu_alloc_percpu, percpu_free_percpu):
 //   allocs, alloc_bytes   bytes_alloc: size times the possible CPUs;
-//   frees, free_bytes     free_bytes only for frees of allocations the
-//                         tracer saw (frees_unmatched counts the others);
+//   frees, free_bytes     free_bytes only with free sizes on
+//                         (TracerOptions::free_sizes), and only for frees of
+//                         allocations the tracer saw (frees_unmatched
+//                         counts the others);
 //   call site             the code that asked: the allocator's return
 //                         address (an alloc's tracepoint call_site field, a
 //                         free's from a kprobe at free_percpu's entry) when
@@ -96,6 +98,9 @@ struct PercpuTotals {
     std::uint64_t frees = 0;
     std::uint64_t free_bytes = 0;
     std::uint64_t frees_unmatched = 0;
+    // Were frees sized (TracerOptions::free_sizes)?  If not, free_bytes and
+    // frees_unmatched are 0, not measured.
+    bool frees_sized = true;
 
     PercpuTotals& merge(const PercpuTotals& other);
 };

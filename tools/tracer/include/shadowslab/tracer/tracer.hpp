@@ -48,6 +48,11 @@ struct TracerOptions {
     // Take a stack for every allocation, not only for those whose
     // call_site is inside the allocator's wrappers (see percpu_locks.h).
     bool alloc_stacks = false;
+    // Size each free from its allocation, if the tracer saw it: a hash of
+    // live allocations, updated by every allocation and free (about as
+    // costly as the rest of the allocator tracing); else frees are counted
+    // without bytes.
+    bool free_sizes = false;
     // Count only this process's events (0: every process), or only those
     // of tasks in this cgroup v2 directory or below it (empty: any).
     int pid = 0;
@@ -86,6 +91,7 @@ private:
     Kallsyms symbols_;
     std::vector<TracedLock> locks_;
     std::vector<std::string> warnings_;
+    bool free_sizes_ = false;
 };
 
 // Resolves the lock list as Tracer does (for tests): defaults that are
