@@ -129,8 +129,9 @@ struct {
  * Live allocations seen: percpu pointer -> bytes, to size their frees, only
  * with free_sizes set (shadowctl trace --free-sizes): an update per
  * allocation and a lookup and delete per free were about half of the
- * tracer's cost per event (tools/tracer/README.md, "Overhead").  A plain hash (an LRU one costs more per update); when full, a
- * free's size is unknown (counted in misc).
+ * allocator tracing's cost (tools/tracer/README.md, "Overhead").  A plain
+ * hash (an LRU one costs more per update); when full, a free's size is
+ * unknown (counted in misc).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
