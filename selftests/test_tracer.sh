@@ -12,8 +12,11 @@
 #    warm-up, none from the module (the warm-up, traced too, has some);
 #  - --free-sizes sizes the frees, which are counted without bytes by
 #    default;
-#  - --folded writes the waits' stacks for flamegraph.pl, their waits
-#    adding up to the lock's total;
+#  - the waiters' stacks are sampled (1 in 8 past each CPU's first 256
+#    waits on a lock, by default), each sampled one counting for the
+#    period; with --wait-stack-period 1 every wait has its stack, and
+#    --folded writes them for flamegraph.pl, their waits adding up to the
+#    lock's total;
 #  - -p and --cgroup keep only one process's events, or a cgroup's: during
 #    a percpu run, -p of a worker kthread sees the module's allocations and
 #    no other allocation, -p of an idle process and --cgroup of an empty
@@ -67,11 +70,11 @@ fi
 if [[ ! -e /sys/kernel/btf/vmlinux ]]; then
 	ksft_exit_skip "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 fi
-ksft_set_plan 18
+ksft_set_plan 19
 
 # ------------------------------------------------ contention, percpu run
 
-"$shadowctl" trace --json --top 3 -o "$tmp/percpu.json" --folded "$tmp/waits.folded" -- \
+"$shadowctl" trace --json --top 3 -o "$tmp/percpu.json" -- \
 	"$shadowctl" run --strategy percpu --threads 2 --duration 3 --json \
 	>"$tmp/run.json" 2>"$tmp/err"
 rc=$?
@@ -92,6 +95,27 @@ if [[ $frames =~ ^[0-9]+$ ]] && ((frames > 0)); then
 	ksft_test_result_pass "trace: the waiters' stacks reach the module (module symbols)"
 else
 	ksft_test_result_fail "trace: the waiters' stacks reach the module (module symbols)"
+fi
+
+# Stacks are sampled by default (period 8 past each CPU's first 256 waits
+# on a lock).  With none taken always and 1 in 2 sampled, each stack counts
+# 2 waits per stack taken; and with 20 waits or more (each sampled or not
+# at random: all or none 1 time in 2^20), fewer stacks than waits, not none.
+"$shadowctl" trace --wait-stacks-first 0 --wait-stack-period 2 --top 0 --json -o "$tmp/half.json" -- \
+	"$shadowctl" run --strategy percpu --threads 2 --duration 1 >/dev/null 2>"$tmp/err"
+rc=$?
+defaults=$(jq -r '"\(.wait_stacks.period) \(.wait_stacks.always_first)"' "$tmp/percpu.json" 2>/dev/null)
+half=$(value '"\(.wait_stacks.period) \(.wait_stacks.always_first) " + (.locks[] | select(.name == "pcpu_alloc_mutex") |
+	"\(.contentions) \([.stacks[].count] | add // 0) \([.stacks[].sampled] | add // 0) \([.stacks[] | select(.count != 2 * .sampled)] | length)")' "$tmp/half.json")
+read -r period first contentions stack_counts stack_sampled odd_stacks <<<"$half"
+ksft_print_msg "default sampling: period, first: $defaults; --wait-stacks-first 0 --wait-stack-period 2: exit $rc; pcpu_alloc_mutex: $contentions contentions, stacks count $stack_counts, sampled $stack_sampled, $odd_stacks not 2 per sample"
+if ((rc == 0)) && [[ $defaults == "8 256" && $period == 2 && $first == 0 && $odd_stacks == 0 ]] &&
+	[[ $contentions =~ ^[0-9]+$ && $stack_sampled =~ ^[0-9]+$ ]] &&
+	((contentions < 20 || (stack_sampled > 0 && stack_sampled < contentions))); then
+	ksft_test_result_pass "trace: waiters' stacks sampled (--wait-stack-period, --wait-stacks-first), each counted for the period"
+else
+	ksft_print_msg "$(head -c 2000 "$tmp/err")"
+	ksft_test_result_fail "trace: waiters' stacks sampled (--wait-stack-period, --wait-stacks-first), each counted for the period"
 fi
 
 module_allocs=$(value '.percpu.by_module.shadowslab.allocs' "$tmp/percpu.json")
@@ -138,16 +162,28 @@ else
 	ksft_test_result_fail "trace --free-sizes: frees sized from their allocations; not without it"
 fi
 
-# Every line "pcpu_alloc_mutex;outermost;...;innermost NS"; together they
-# hold every timed wait on the lock (lost stacks fold to the lock alone).
-folded_ns=$(awk '$1 ~ /^pcpu_alloc_mutex(;|$)/ { sum += $NF } END { print sum + 0 }' "$tmp/waits.folded" 2>/dev/null)
+# With every wait's stack, the stacks' counts are the lock's contentions
+# and each was taken; every folded line is "pcpu_alloc_mutex;outermost;...;
+# innermost NS", and together they hold every timed wait on the lock (lost
+# stacks fold to the lock alone; printf, as mawk prints a sum past 2^31 as
+# 2.2e+09).
+"$shadowctl" trace --wait-stack-period 1 --top 0 --json -o "$tmp/every.json" --folded "$tmp/waits.folded" -- \
+	"$shadowctl" run --strategy percpu --threads 2 --duration 1 >/dev/null 2>"$tmp/err"
+rc=$?
+every=$(value '.locks[] | select(.name == "pcpu_alloc_mutex") |
+	"\(.contentions) \([.stacks[].count] | add) \([.stacks[].sampled] | add) \(.wait_ns_total)"' "$tmp/every.json")
+read -r contentions stack_counts stack_sampled wait_ns <<<"$every"
+folded_ns=$(awk '$1 ~ /^pcpu_alloc_mutex(;|$)/ { sum += $NF } END { printf "%.0f\n", sum }' "$tmp/waits.folded" 2>/dev/null)
 bad_lines=$(grep -Evc '^[^; ]+(;[^; ]+)* [0-9]+$' "$tmp/waits.folded" 2>/dev/null)
-ksft_print_msg "folded: $(wc -l <"$tmp/waits.folded" 2>/dev/null) lines, $bad_lines malformed; pcpu_alloc_mutex waits $folded_ns ns (the report: $wait_ns ns); first: $(head -n 1 "$tmp/waits.folded" 2>/dev/null | cut -c 1-300)"
-if [[ -s $tmp/waits.folded && $bad_lines == 0 && $folded_ns == "$wait_ns" ]] &&
+ksft_print_msg "--wait-stack-period 1: exit $rc; pcpu_alloc_mutex: $contentions contentions, stacks count $stack_counts, sampled $stack_sampled; folded: $(wc -l <"$tmp/waits.folded" 2>/dev/null) lines, $bad_lines malformed, $folded_ns ns (the report: $wait_ns ns); first: $(head -n 1 "$tmp/waits.folded" 2>/dev/null | cut -c 1-300)"
+if ((rc == 0)) && [[ $contentions =~ ^[0-9]+$ ]] && ((contentions > 0)) &&
+	[[ $stack_counts == "$contentions" && $stack_sampled == "$contentions" ]] &&
+	[[ -s $tmp/waits.folded && $bad_lines == 0 && $folded_ns == "$wait_ns" ]] &&
 	grep -q '^pcpu_alloc_mutex;.*shadow' "$tmp/waits.folded"; then
-	ksft_test_result_pass "trace --folded: the waits' stacks for flamegraph.pl, adding up to the lock's total"
+	ksft_test_result_pass "trace --wait-stack-period 1 --folded: every wait's stack, for flamegraph.pl, adding up to the lock's total"
 else
-	ksft_test_result_fail "trace --folded: the waits' stacks for flamegraph.pl, adding up to the lock's total"
+	ksft_print_msg "$(head -c 2000 "$tmp/err")"
+	ksft_test_result_fail "trace --wait-stack-period 1 --folded: every wait's stack, for flamegraph.pl, adding up to the lock's total"
 fi
 
 # ----------------------------------------------------------------- filters

@@ -111,6 +111,19 @@ TEST(ReportMarkdown, ExecPerExecAndTheContendedStacks)
     EXPECT_TRUE(has(md, "pcpu_alloc_mutex: 4 contentions"));
     EXPECT_TRUE(has(md, "from `pcpu_alloc+0x56d`"));
     EXPECT_TRUE(has(md, "shadow_obj_ctor+0x"));
+    // The sample took every wait's stack: the stacks are not called estimates.
+    EXPECT_TRUE(has(md, "pcpu_alloc_mutex: 4 contentions, 29.0 us total wait, 20.0 us longest; top stacks:")) << md;
+}
+
+// Sampled waiters' stacks are said to be estimates.
+TEST(ReportMarkdown, SampledStacksAreCalledEstimates)
+{
+    ReportInput input = full_input();
+    input.execbench["trace"]["wait_stacks"] = {{"period", 8}, {"always_first", 256}};
+    const std::string md = format_report_markdown(input);
+    EXPECT_TRUE(has(md, "pcpu_alloc_mutex: 4 contentions, 29.0 us total wait, 20.0 us longest; top stacks (1 wait in "
+                        "8 sampled past each CPU's first 256, so their waits and times are estimates):"))
+        << md;
 }
 
 TEST(ReportConclusions, StateOnlyWhatTheNumbersSay)

@@ -92,6 +92,37 @@ TEST(TraceText, FreesNotSizedShowNoBytes)
     EXPECT_EQ(trace_to_json(document())["percpu"]["frees_sized"], true);
 }
 
+// Sampled waiters' stacks are said to be, in text and JSON; every wait's
+// stack (period 1) is shown as before.
+TEST(TraceText, SampledStacksSaySo)
+{
+    const std::string every = format_trace_text(document());
+    EXPECT_FALSE(has(every, "sampled")) << every;
+    EXPECT_EQ(trace_to_json(document())["wait_stacks"], (Json{{"period", 1}, {"always_first", 0}}));
+    EXPECT_EQ(trace_to_json(document())["locks"][0]["stacks"][0]["sampled"], 3);
+
+    tr::TraceSnapshot snapshot = testdata::snapshot();
+    snapshot.wait_stacks = tr::kDefaultWaitStackSampling;
+    snapshot.lock_stacks[0].count = 10;
+    snapshot.lock_stacks[0].sampled = 3;
+    TraceDocument doc = document();
+    doc.report = tr::build_report(snapshot, tr::kAllSegments, testdata::kallsyms(), 5);
+    const std::string text = format_trace_text(doc);
+    EXPECT_TRUE(has(text, "pcpu_alloc_mutex: top 2 of 2 waiting stacks (sampled: 1 wait in 8 past each CPU's "
+                          "first 256; waits and time by stack are estimates)\n"
+                          "  11 waits (4 sampled), 9.0 us total, caller pcpu_alloc+0x56d\n"))
+        << text;
+    const Json json = trace_to_json(doc);
+    EXPECT_EQ(json["wait_stacks"], (Json{{"period", 8}, {"always_first", 256}}));
+
+    snapshot.wait_stacks = {2, 0};
+    doc.report = tr::build_report(snapshot, tr::kAllSegments, testdata::kallsyms(), 5);
+    EXPECT_TRUE(has(format_trace_text(doc), "waiting stacks (sampled: 1 wait in 2; waits and time by stack are "
+                                            "estimates)\n"));
+    EXPECT_EQ(json["locks"][0]["stacks"][0]["count"], 11);
+    EXPECT_EQ(json["locks"][0]["stacks"][0]["sampled"], 4);
+}
+
 TEST(TraceText, Log2HistogramBars)
 {
     shadowslab::Histogram::Buckets buckets{};
@@ -257,6 +288,11 @@ TEST(TraceCli, CommandAndOptions)
     EXPECT_EQ(options.top, kDefaultTraceTop);
     EXPECT_FALSE(options.free_sizes);
     EXPECT_TRUE(trace_with({"--free-sizes"}).free_sizes);
+    EXPECT_EQ(options.wait_stacks, tr::kDefaultWaitStackSampling);
+    EXPECT_EQ(trace_with({"--wait-stack-period", "1"}).wait_stacks, (tr::WaitStackSampling{1, 256}));
+    EXPECT_EQ(trace_with({"--wait-stacks-first", "0", "--wait-stack-period", "2"}).wait_stacks,
+              (tr::WaitStackSampling{2, 0}));
+    EXPECT_THROW(trace_with({"--wait-stack-period", "0"}), CLI::ParseError);
 
     EXPECT_THROW(trace_with({"--duration", "0"}), CLI::ValidationError);
     EXPECT_THROW(trace_with({"--no-default-locks"}), CLI::ValidationError);

@@ -173,6 +173,38 @@ TEST(TraceReport, SumsSegmentsAndGroupsStacks)
     EXPECT_EQ(percpu.by_module.at("[unknown]").frees, 5u);
 }
 
+// Sampled waiters' stacks: a stack's count and time are the weighted
+// estimates the BPF side added up, summed over segments and runs as they
+// are; the report keeps how many stacks were taken, and the period.
+TEST(TraceReport, SampledStacksKeepTheirEstimatesAndPeriod)
+{
+    TraceSnapshot snapshot = testdata::snapshot();
+    snapshot.wait_stacks = kDefaultWaitStackSampling;
+    // 2 waits before sampling began plus one sampled of 8: 10 waits.
+    snapshot.lock_stacks[0].count = 10;
+    snapshot.lock_stacks[0].wait_ns = 40000;
+    snapshot.lock_stacks[0].sampled = 3;
+
+    TraceSnapshot next_run = TraceSnapshot::empty(snapshot.locks);
+    next_run.wait_stacks = {8, 100};
+    next_run.lock_stacks = {{kSegmentTimed, 0, snapshot.lock_stacks[0].ips, 8, 16000, 1}};
+    snapshot.merge(next_run);
+    EXPECT_EQ(snapshot.wait_stacks, (WaitStackSampling{8, 100}));
+
+    const TraceReport report = build_report(snapshot, kAllSegments, testdata::kallsyms(), 0);
+    EXPECT_EQ(report.wait_stacks, (WaitStackSampling{8, 100}));
+    const StackReport& top = report.locks[0].stacks[0];
+    EXPECT_EQ(top.count, 10u + 1 + 8);  // stack_a: timed, other, next run's timed
+    EXPECT_EQ(top.sampled, 3u + 1 + 1);
+    EXPECT_EQ(top.wait_ns, 40000u + 5000 + 16000);
+
+    // Merging runs sampled differently keeps the coarser sampling: the
+    // larger period, the fewer waits always taken.
+    TraceSnapshot every_stack = TraceSnapshot::empty(snapshot.locks);
+    EXPECT_EQ(every_stack.wait_stacks, (WaitStackSampling{1, 0}));
+    EXPECT_EQ(every_stack.merge(snapshot).wait_stacks, (WaitStackSampling{8, 0}));
+}
+
 TEST(TraceReport, TimedSegmentOnlyAndTop)
 {
     const Kallsyms symbols = testdata::kallsyms();

@@ -65,9 +65,9 @@ inline shadowslab::tracer::TraceSnapshot snapshot()
     const std::vector<std::uint64_t> stack_b{0xffffffff8120012f, 0xffffffff8110056d, 0xffffffffc0a0006e,
                                              0xffffffffc0a00225, 0xffffffff81300010};
     snapshot.lock_stacks = {
-        {kSegmentTimed, 0, stack_a, 2, 4000},
-        {kSegmentOther, 0, stack_a, 1, 5000},
-        {kSegmentOther, 0, stack_b, 1, 20000},
+        {kSegmentTimed, 0, stack_a, 2, 4000, 2},
+        {kSegmentOther, 0, stack_a, 1, 5000, 1},
+        {kSegmentOther, 0, stack_b, 1, 20000, 1},
     };
 
     snapshot.percpu[kSegmentTimed].allocs = 60;

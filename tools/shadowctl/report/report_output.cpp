@@ -198,13 +198,20 @@ std::string compare_section(const ReportInput& input)
 std::string stacks_text(const Json& trace, std::size_t top)
 {
     std::string out;
+    const Json& sampling = member(trace, "wait_stacks");
+    const double period = number(sampling, "period").value_or(1);
+    const std::string stacks_are =
+        period > 1 ? fmt::format("top stacks (1 wait in {:.0f} sampled past each CPU's first {:.0f}, so their waits and "
+                                 "times are estimates)",
+                                 period, number(sampling, "always_first").value_or(0))
+                   : "top stacks";
     for (const Json& lock : member(trace, "locks")) {
         const double contentions = number(lock, "contentions").value_or(0);
         if (contentions == 0)
             continue;
-        out += fmt::format("\n{}: {:.0f} contentions, {} total wait, {} longest; top stacks:\n\n", text(lock, "name"),
+        out += fmt::format("\n{}: {:.0f} contentions, {} total wait, {} longest; {}:\n\n", text(lock, "name"),
                            contentions, duration(number(lock, "wait_ns_total").value_or(0)),
-                           duration(number(lock, "wait_ns_max").value_or(0)));
+                           duration(number(lock, "wait_ns_max").value_or(0)), stacks_are);
         std::size_t shown = 0;
         for (const Json& stack : member(lock, "stacks")) {
             if (shown++ == top)

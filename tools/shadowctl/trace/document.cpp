@@ -187,11 +187,20 @@ std::string format_trace_text(const TraceDocument& document)
         text += fmt::format("\n{}: wait, ns\n{}", lock.lock.name, format_log2_histogram(lock.counters.wait_hist));
         if (lock.stacks.empty())
             continue;
-        text += fmt::format("{}: top {} of {} waiting stacks\n", lock.lock.name, lock.stacks.size(),
-                            lock.distinct_stacks);
+        const WaitStackSampling& sampling = report.wait_stacks;
+        const bool sampled = sampling.period > 1;
+        text += fmt::format("{}: top {} of {} waiting stacks{}\n", lock.lock.name, lock.stacks.size(),
+                            lock.distinct_stacks,
+                            sampled ? fmt::format(" (sampled: 1 wait in {}{}; waits and time by stack are estimates)",
+                                                  sampling.period,
+                                                  sampling.always_first
+                                                      ? fmt::format(" past each CPU's first {}", sampling.always_first)
+                                                      : "")
+                                    : "");
         for (const StackReport& stack : lock.stacks) {
-            text += fmt::format("  {} waits, {} total, caller {}\n", stack.count, duration(stack.wait_ns),
-                                stack.caller);
+            text += fmt::format("  {} waits{}, {} total, caller {}\n", stack.count,
+                                sampled ? fmt::format(" ({} sampled)", stack.sampled) : "",
+                                duration(stack.wait_ns), stack.caller);
             for (const std::string& frame : stack.frames)
                 text += fmt::format("      {}\n", frame);
         }
@@ -257,6 +266,7 @@ Json trace_to_json(const TraceDocument& document)
         for (const StackReport& stack : lock.stacks)
             stacks.push_back({{"count", stack.count},
                               {"wait_ns", stack.wait_ns},
+                              {"sampled", stack.sampled},
                               {"caller", stack.caller},
                               {"frames", stack_frames(stack.frames)}});
         locks.push_back({
@@ -318,6 +328,7 @@ Json trace_to_json(const TraceDocument& document)
         {"command", command},
         {"kernel_release", document.kernel_release},
         {"locks", locks},
+        {"wait_stacks", {{"period", report.wait_stacks.period}, {"always_first", report.wait_stacks.always_first}}},
         {"percpu",
          {
              {"allocs", percpu.totals.allocs},

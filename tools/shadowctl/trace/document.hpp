@@ -33,10 +33,16 @@
 //                    histogram, so within a factor of two)
 //     hist: [64 counts]  bucket i: waits of [2^i, 2^(i+1)) ns, 0: < 2 ns
 //     distinct_stacks
-//     stacks: [the top N by count: {count, wait_ns, caller (first frame
-//              past the lock code), frames: ["sym+0xoff [module]", ...],
-//              innermost first}]
+//     stacks: [the top N by count: {count, wait_ns, sampled, caller (first
+//              frame past the lock code), frames: ["sym+0xoff [module]",
+//              ...], innermost first}]; count and wait_ns are estimates
+//              when stacks are sampled (see wait_stacks), sampled is how
+//              many of the waits' stacks were taken
 //   ]
+//   wait_stacks: {period, always_first}: each CPU took the stack of every
+//                wait on a lock for its first always_first begins on it,
+//                then of 1 wait in period at random, counted period times
+//                (period 1: every wait's; the lock counters are exact)
 //   percpu: {
 //     allocs, alloc_bytes (bytes_alloc: size x possible CPUs),
 //     alloc_failures, frees, free_bytes (of frees whose allocation was seen

@@ -27,7 +27,8 @@ constexpr SubcommandHelp kHelp{
     "Trace the percpu allocator's locks and allocations, system-wide, with BPF.\n\n"
     "Counts contention on pcpu_alloc_mutex, pcpu_lock and percpu_counters_lock "
     "(lock:contention_begin/end: slow paths only): contentions, wait total/mean/max, a log2 "
-    "wait histogram and the waiters' top kernel stacks.  Counts percpu allocations and frees "
+    "wait histogram and the waiters' top kernel stacks (sampled past each CPU's first waits on a lock: "
+    "see --wait-stack-period).  Counts percpu allocations and frees "
     "(percpu:percpu_alloc_percpu/free_percpu) with their bytes, by call site (the first "
     "stack frame outside mm/percpu.c and the percpu_counter wrappers) and by module, so "
     "allocations that never contended show too.\n\n"
@@ -80,6 +81,7 @@ int trace_command(const Invocation& invocation, const TraceOptions& trace)
     tracer_options.verbose = trace.verbose;
     tracer_options.alloc_stacks = trace.alloc_stacks;
     tracer_options.free_sizes = trace.free_sizes;
+    tracer_options.wait_stacks = trace.wait_stacks;
     tracer_options.pid = trace.pid;
     tracer_options.cgroup_path = trace.cgroup_path;
 
@@ -184,6 +186,18 @@ void add_trace_command(CLI::App& parent, Invocation& invocation, std::shared_ptr
                       "Size each free from its allocation, when the allocation was traced (by default frees are "
                       "counted without bytes: keeping every live allocation in a hash costs about as much as "
                       "the rest of the allocator tracing)");
+    add_unsigned(*command, "--wait-stack-period", trace.wait_stacks.period, 1, tr::kMaxWaitStackPeriod,
+                 "Take the waiter's kernel stack of 1 contended wait in N, at random, once a CPU is past its "
+                 "--wait-stacks-first waits on the lock; each counts N times, so the stacks' waits and times are "
+                 "estimates, while the locks' counts, times and histograms count every wait.  1 takes every "
+                 "stack: under TCG a stack cost more than the rest of a wait's tracing together")
+        ->type_name("N")
+        ->default_str(std::to_string(tr::kDefaultWaitStackSampling.period));
+    add_unsigned(*command, "--wait-stacks-first", trace.wait_stacks.always_first, 0, tr::kMaxWaitStacksFirst,
+                 "Take the stack of every one of each CPU's first N waits on a lock (more exactly, of its first N "
+                 "lock:contention_begin events), so that a lightly contended lock loses none, before sampling")
+        ->type_name("N")
+        ->default_str(std::to_string(tr::kDefaultWaitStackSampling.always_first));
     add_unsigned(*command, "-p,--pid", trace.pid, 1, std::numeric_limits<int>::max(),
                  "Only this process's events (its threads' waits, allocations and frees)")
         ->type_name("PID");

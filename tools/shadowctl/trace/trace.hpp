@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/command.hpp"
+#include "shadowslab/tracer/trace_data.hpp"
 
 namespace shadowctl {
 
@@ -25,6 +26,7 @@ struct TraceOptions {
     bool verbose = false;                   // libbpf's messages
     bool alloc_stacks = false;              // a stack for every allocation
     bool free_sizes = false;                // size frees from their allocations
+    shadowslab::tracer::WaitStackSampling wait_stacks = shadowslab::tracer::kDefaultWaitStackSampling;
     int pid = 0;                            // -p: only this process; 0: all
     std::string cgroup_path;                // --cgroup: only tasks under it
     std::string folded_path;                // --folded FILE; "": none

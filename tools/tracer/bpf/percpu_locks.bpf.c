@@ -25,6 +25,9 @@
  *   contentions   acquisitions that waited: from a task's first begin on
  *                 the lock to the matching end, which is also the wait
  *                 that is timed (as perf lock contention counts).
+ * Every wait is counted and timed; the waiters' stacks, which cost more
+ * than the rest of a wait's tracing together, are sampled past each CPU's
+ * first waits on a lock, and weighted (see pl_pending in percpu_locks.h).
  *
  * Allocator: percpu:percpu_alloc_percpu and percpu_alloc_percpu_fail, and
  * free_percpu()'s entry, counted with their bytes, by call site.  An
@@ -72,6 +75,12 @@ volatile __u32 always_stack;
 volatile __u32 filter_tgid;	/* 0: every process */
 volatile __u32 filter_cgroup;	/* 1: only tasks under cgroup_filter[0] */
 volatile __u32 free_sizes;	/* 1: keep `live`, to size each free */
+/*
+ * Waiters' stacks (see percpu_locks.h): every wait's for each CPU's first
+ * wait_stacks_first begins on a lock, then 1 in wait_stack_period (<= 1: all).
+ */
+volatile __u32 wait_stack_period;
+volatile __u32 wait_stacks_first;
 /* The traced locks' addresses: lock i is lock_addrs[i]. */
 __u64 lock_addrs[PL_MAX_LOCKS];
 volatile __u32 nr_locks;
@@ -140,20 +149,13 @@ struct {
 	__type(value, __u64);
 } live SEC(".maps");
 
-/* Each CPU's call-site cache, in front of `sites` (see percpu_locks.h). */
+/* Each CPU's totals, and its call-site cache in front of `sites`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct pl_site_cache);
-} site_cache SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PL_SEGMENTS);
-	__type(key, __u32);
-	__type(value, struct pl_percpu_totals);
-} percpu_totals SEC(".maps");
+	__type(value, struct pl_cpu_counts);
+} cpu_counts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -195,6 +197,20 @@ static __always_inline __u32 current_segment(void)
 	return seg;
 }
 
+static __always_inline struct pl_cpu_counts *this_cpu_counts(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_counts, &zero);
+}
+
+static __always_inline struct pl_percpu_totals *totals_of(struct pl_cpu_counts *counts, __u32 seg)
+{
+	if (!counts || seg >= PL_SEGMENTS)
+		return NULL;
+	return &counts->totals[seg];
+}
+
 static __always_inline __u32 log2_bucket(__u64 v)
 {
 	__u32 r = 0;
@@ -229,6 +245,21 @@ static __always_inline int traced_lock(void *lock_addr)
 	return -1;
 }
 
+/*
+ * How many waits the stack of this one stands for: 1 while this CPU is
+ * within its first wait_stacks_first begins on the lock (or without
+ * sampling), then the period for 1 wait in the period at random, else 0:
+ * no stack.
+ */
+static __always_inline __u32 wait_stack_weight(const struct pl_lock_stats *stats)
+{
+	__u32 period = wait_stack_period;
+
+	if (period <= 1 || !stats || stats->begin_events <= wait_stacks_first)
+		return 1;
+	return bpf_get_prandom_u32() % period == 0 ? period : 0;
+}
+
 SEC("tp_btf/contention_begin")
 int BPF_PROG(handle_contention_begin, void *lock_addr, unsigned int flags)
 {
@@ -254,10 +285,13 @@ int BPF_PROG(handle_contention_begin, void *lock_addr, unsigned int flags)
 			waiting->blocked = 1;
 		return 0;
 	}
+	new_wait.weight = wait_stack_weight(stats);
+	if (new_wait.weight) {
+		new_wait.stack_id = bpf_get_stackid(ctx, &lock_stack_traces, 0);
+		if (new_wait.stack_id < 0)
+			count_misc(PL_MISC_LOST_LOCK_STACK);
+	}
 	new_wait.start_ns = bpf_ktime_get_ns();
-	new_wait.stack_id = bpf_get_stackid(ctx, &lock_stack_traces, 0);
-	if (new_wait.stack_id < 0)
-		count_misc(PL_MISC_LOST_LOCK_STACK);
 	new_wait.segment = seg;
 	new_wait.blocked = !(flags & PL_LCB_F_SPIN);
 	if (bpf_map_update_elem(&pending, &key, &new_wait, BPF_NOEXIST))
@@ -274,6 +308,7 @@ int BPF_PROG(handle_contention_end, void *lock_addr, int ret)
 	struct pl_pending *waiting;
 	struct pl_lock_stats *stats;
 	int lock = traced_lock(lock_addr);
+	__u32 weight;
 	__u64 wait;
 
 	if (lock < 0 || !wanted())
@@ -300,7 +335,10 @@ int BPF_PROG(handle_contention_end, void *lock_addr, int ret)
 			stats->wait_ns_max = wait;
 		stats->hist[log2_bucket(wait)] += 1;
 	}
+	weight = waiting->weight;
 	bpf_map_delete_elem(&pending, &key);
+	if (!weight)
+		return 0;
 
 	by_stack = bpf_map_lookup_elem(&lock_stacks, &stack_key);
 	if (!by_stack) {
@@ -308,8 +346,9 @@ int BPF_PROG(handle_contention_end, void *lock_addr, int ret)
 		by_stack = bpf_map_lookup_elem(&lock_stacks, &stack_key);
 	}
 	if (by_stack) {
-		__sync_fetch_and_add(&by_stack->count, 1);
-		__sync_fetch_and_add(&by_stack->wait_ns, wait);
+		__sync_fetch_and_add(&by_stack->count, weight);
+		__sync_fetch_and_add(&by_stack->wait_ns, wait * weight);
+		__sync_fetch_and_add(&by_stack->sampled, 1);
 	}
 	return 0;
 }
@@ -347,11 +386,11 @@ static __always_inline bool same_site(const struct pl_site_key *a, const struct 
  * Count the event in this CPU's call-site cache if its key owns its slot
  * there or can claim it; false if another key owns the slot.
  */
-static __always_inline bool count_in_cache(const struct pl_site_key *key, __u64 bytes)
+static __always_inline bool count_in_cache(struct pl_cpu_counts *cache, const struct pl_site_key *key,
+					   __u64 bytes)
 {
-	__u32 zero = 0, index;
-	struct pl_site_cache *cache = bpf_map_lookup_elem(&site_cache, &zero);
 	struct pl_site_slot *slot;
+	__u32 index;
 	__u64 hash;
 
 	if (!cache)
@@ -379,8 +418,8 @@ static __always_inline bool count_in_cache(const struct pl_site_key *key, __u64 
 	return true;
 }
 
-static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 call_site, __u64 bytes,
-				       __u32 size, __u32 align)
+static __always_inline void count_site(void *ctx, struct pl_cpu_counts *counts, __u32 seg, __u32 kind,
+				       __u64 call_site, __u64 bytes, __u32 size, __u32 align)
 {
 	struct pl_site_key key = {};
 	struct pl_site_value *value, zero = {};
@@ -397,7 +436,7 @@ static __always_inline void count_site(void *ctx, __u32 seg, __u32 kind, __u64 c
 			count_misc(PL_MISC_LOST_ALLOC_STACK);
 	}
 	key.call_site = call_site;
-	if (count_in_cache(&key, bytes))
+	if (count_in_cache(counts, &key, bytes))
 		return;
 
 	value = bpf_map_lookup_elem(&sites, &key);
@@ -417,6 +456,7 @@ SEC("tp_btf/percpu_alloc_percpu")
 int BPF_PROG(handle_percpu_alloc, unsigned long call_site, bool reserved, bool is_atomic, size_t size,
 	     size_t align, void *base_addr, int off, void *ptr, size_t bytes_alloc)
 {
+	struct pl_cpu_counts *counts;
 	struct pl_percpu_totals *totals;
 	__u64 bytes = bytes_alloc, key = (__u64)ptr;
 	__u32 seg;
@@ -424,14 +464,15 @@ int BPF_PROG(handle_percpu_alloc, unsigned long call_site, bool reserved, bool i
 	if (!wanted())
 		return 0;
 	seg = current_segment();
-	totals = bpf_map_lookup_elem(&percpu_totals, &seg);
+	counts = this_cpu_counts();
+	totals = totals_of(counts, seg);
 	if (totals) {
 		totals->allocs += 1;
 		totals->alloc_bytes += bytes;
 	}
 	if (free_sizes && bpf_map_update_elem(&live, &key, &bytes, BPF_ANY))
 		count_misc(PL_MISC_LOST_LIVE);
-	count_site(ctx, seg, PL_KIND_ALLOC, call_site, bytes, size, align);
+	count_site(ctx, counts, seg, PL_KIND_ALLOC, call_site, bytes, size, align);
 	return 0;
 }
 
@@ -439,7 +480,8 @@ int BPF_PROG(handle_percpu_alloc, unsigned long call_site, bool reserved, bool i
 static __always_inline void count_free(void *ctx, __u64 ptr, __u64 call_site)
 {
 	__u32 seg = current_segment();
-	struct pl_percpu_totals *totals = bpf_map_lookup_elem(&percpu_totals, &seg);
+	struct pl_cpu_counts *counts = this_cpu_counts();
+	struct pl_percpu_totals *totals = totals_of(counts, seg);
 	__u64 bytes = 0, *size = NULL;
 
 	if (free_sizes) {
@@ -456,7 +498,7 @@ static __always_inline void count_free(void *ctx, __u64 ptr, __u64 call_site)
 		else if (free_sizes)
 			totals->frees_unmatched += 1;
 	}
-	count_site(ctx, seg, PL_KIND_FREE, call_site, bytes, 0, 0);
+	count_site(ctx, counts, seg, PL_KIND_FREE, call_site, bytes, 0, 0);
 }
 
 /*
@@ -511,12 +553,10 @@ SEC("tp_btf/percpu_alloc_percpu_fail")
 int BPF_PROG(handle_percpu_alloc_fail)
 {
 	struct pl_percpu_totals *totals;
-	__u32 seg;
 
 	if (!wanted())
 		return 0;
-	seg = current_segment();
-	totals = bpf_map_lookup_elem(&percpu_totals, &seg);
+	totals = totals_of(this_cpu_counts(), current_segment());
 	if (totals)
 		totals->alloc_failures += 1;
 	return 0;

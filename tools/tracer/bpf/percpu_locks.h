@@ -86,8 +86,23 @@ struct pl_pending {
 	__s32 stack_id;		/* in lock_stack_traces, or < 0 */
 	__u32 segment;
 	__u32 blocked;
-	__u32 pad;
+	__u32 weight;		/* waits its stack stands for; 0: not sampled */
 };
+
+/*
+ * The waiter's stack is the costliest thing the tracer does: under TCG an
+ * unwind of PL_LOCK_STACK_DEPTH frames took about 10 us of a 12 us
+ * contention_begin program, where counting and timing the wait took 2 us
+ * (tools/tracer/README.md, "Overhead").  So waits are counted and timed
+ * every one, and their stacks sampled: each CPU takes the stack of every
+ * wait on a lock until it has seen wait_stacks_first (.bss; 256 by
+ * default) contention_begin events on it (in the segment), so that a
+ * lightly contended lock loses none, and after that of 1 in
+ * wait_stack_period (.bss), chosen at random (a per-CPU count would alias
+ * with workloads that alternate call paths).  A sampled wait counts
+ * `weight` times in lock_stacks (1, or the period), so that the counts and
+ * times by stack estimate every wait's.
+ */
 
 /* Waits by the waiter's kernel stack. */
 struct pl_lock_stack_key {
@@ -98,8 +113,9 @@ struct pl_lock_stack_key {
 };
 
 struct pl_lock_stack_value {
-	__u64 count;
-	__u64 wait_ns;
+	__u64 count;		/* waits, each sampled one counted weight times */
+	__u64 wait_ns;		/* the same, weighted */
+	__u64 sampled;		/* waits whose stack was taken */
 };
 
 /* Percpu allocator events by kernel stack. */
@@ -130,7 +146,7 @@ struct pl_site_value {
 
 /*
  * Each CPU's call-site cache: a direct-mapped table of PL_SITE_SLOTS
- * counters, the one value of the per-CPU array site_cache.  An event whose
+ * counters, in the one value of the per-CPU array cpu_counts.  An event whose
  * key owns its slot on this CPU is counted there: no hash lookup, no
  * bucket lock, no atomic.  The first key to reach a free slot claims it,
  * with a compare-and-swap of its state (an interrupt may free percpu
@@ -154,11 +170,6 @@ struct pl_site_slot {
 	struct pl_site_value value;
 };
 
-struct pl_site_cache {
-	struct pl_site_slot slots[PL_SITE_SLOTS];
-};
-
-/* totals[segment], a per-CPU array. */
 struct pl_percpu_totals {
 	__u64 allocs;
 	__u64 alloc_bytes;
@@ -166,6 +177,16 @@ struct pl_percpu_totals {
 	__u64 frees;
 	__u64 free_bytes;	/* of frees whose allocation was seen */
 	__u64 frees_unmatched;	/* allocated before the trace (size unknown) */
+};
+
+/*
+ * What each CPU counts of the allocator, the one value of the per-CPU array
+ * cpu_counts: the totals by segment, and the call-site cache.  One value,
+ * so that an event finds both with one map lookup.
+ */
+struct pl_cpu_counts {
+	struct pl_percpu_totals totals[PL_SEGMENTS];
+	struct pl_site_slot slots[PL_SITE_SLOTS];
 };
 
 /* misc[PL_MISC_*], a per-CPU array: what the tracer could not record. */

@@ -161,6 +161,10 @@ TraceSnapshot& TraceSnapshot::merge(const TraceSnapshot& other)
     lock_stacks.insert(lock_stacks.end(), other.lock_stacks.begin(), other.lock_stacks.end());
     sites.insert(sites.end(), other.sites.begin(), other.sites.end());
     lost.merge(other.lost);
+    // Runs traced alike sample alike; else the coarsest sampling tells the
+    // reader most honestly how little may have been seen.
+    wait_stacks.period = std::max(wait_stacks.period, other.wait_stacks.period);
+    wait_stacks.always_first = std::min(wait_stacks.always_first, other.wait_stacks.always_first);
     return *this;
 }
 
@@ -240,6 +244,7 @@ std::vector<StackReport> lock_stack_reports(const TraceSnapshot& snapshot, std::
         StackReport& report = grouped[raw.ips];
         report.count += raw.count;
         report.wait_ns += raw.wait_ns;
+        report.sampled += raw.sampled;
     }
     std::vector<StackReport> reports;
     for (auto& [ips, report] : grouped) {
@@ -330,6 +335,7 @@ TraceReport build_report(const TraceSnapshot& snapshot, std::uint32_t mask, cons
     keep_top(report.percpu.alloc_sites, top);
     keep_top(report.percpu.free_sites, top);
     report.lost = snapshot.lost;
+    report.wait_stacks = snapshot.wait_stacks;
     return report;
 }
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <tuple>
 
 #include <bpf/bpf.h>
@@ -295,6 +296,12 @@ void set_filters(Skeleton& skeleton, const TracerOptions& options)
 
 Tracer::Tracer(const TracerOptions& options)
 {
+    if (options.wait_stacks.period < 1 || options.wait_stacks.period > kMaxWaitStackPeriod ||
+        options.wait_stacks.always_first > kMaxWaitStacksFirst)
+        throw std::invalid_argument(fmt::format("TracerOptions::wait_stacks: period {} not in 1 to {}, or always_first {} "
+                                                "over {}",
+                                                options.wait_stacks.period, kMaxWaitStackPeriod,
+                                                options.wait_stacks.always_first, kMaxWaitStacksFirst));
     if (access(options.btf_path.c_str(), R_OK) != 0) {
         const int err = errno;
         throw TraceError(err, fmt::format("no kernel BTF at {} ({}): the tracer's BPF programs are CO-RE and need "
@@ -333,6 +340,9 @@ Tracer::Tracer(const TracerOptions& options)
     bss->self_tgid = static_cast<__u32>(getpid());
     bss->free_sizes = options.free_sizes;
     free_sizes_ = options.free_sizes;
+    bss->wait_stack_period = options.wait_stacks.period;
+    bss->wait_stacks_first = options.wait_stacks.always_first;
+    wait_stacks_ = options.wait_stacks;
     set_filters(*skeleton_, options);
 
     set_segment(kSegmentOther);
@@ -376,10 +386,11 @@ TraceSnapshot Tracer::snapshot() const
         throw TraceError(-cpus, "count the possible CPUs (/sys/devices/system/cpu/possible)");
 
     TraceSnapshot snapshot = TraceSnapshot::empty(locks_);
+    snapshot.wait_stacks = wait_stacks_;
     for (PercpuTotals& totals : snapshot.percpu)
         totals.frees_sized = free_sizes_;
     const int stats_fd = map_fd(skel->maps.lock_stats);
-    const int totals_fd = map_fd(skel->maps.percpu_totals);
+    const std::vector<pl_cpu_counts> cpu_counts = lookup_percpu<pl_cpu_counts>(map_fd(skel->maps.cpu_counts), 0, cpus);
     for (std::uint32_t segment = 0; segment < kSegments; ++segment) {
         for (std::uint32_t lock = 0; lock < locks_.size(); ++lock) {
             LockCounters& counters = snapshot.counters[segment][lock];
@@ -397,7 +408,8 @@ TraceSnapshot Tracer::snapshot() const
             counters.wait_hist = Histogram(buckets);
         }
         PercpuTotals& totals = snapshot.percpu[segment];
-        for (const pl_percpu_totals& cpu : lookup_percpu<pl_percpu_totals>(totals_fd, segment, cpus)) {
+        for (const pl_cpu_counts& counts : cpu_counts) {
+            const pl_percpu_totals& cpu = counts.totals[segment];
             totals.allocs += cpu.allocs;
             totals.alloc_bytes += cpu.alloc_bytes;
             totals.alloc_failures += cpu.alloc_failures;
@@ -426,7 +438,8 @@ TraceSnapshot Tracer::snapshot() const
         if (bpf_map_lookup_elem(lock_stacks_fd, &key, &value) != 0 || key.lock >= locks_.size())
             continue;
         snapshot.lock_stacks.push_back(
-            RawLockStack{key.segment, key.lock, lock_traces.read(key.stack_id), value.count, value.wait_ns});
+            RawLockStack{key.segment, key.lock, lock_traces.read(key.stack_id), value.count, value.wait_ns,
+                         value.sampled});
     }
 
     // A call site's counts: its slots in the CPUs' caches plus its entry
@@ -441,7 +454,7 @@ TraceSnapshot Tracer::snapshot() const
         sum.count += value.count;
         sum.bytes += value.bytes;
     };
-    for (const pl_site_cache& cache : lookup_percpu<pl_site_cache>(map_fd(skel->maps.site_cache), 0, cpus))
+    for (const pl_cpu_counts& cache : cpu_counts)
         for (const pl_site_slot& slot : cache.slots)
             if (slot.state == PL_SLOT_OWNED && slot.value.count != 0)
                 add_site(slot.key, slot.value);
@@ -467,7 +480,6 @@ void Tracer::clear()
     if (cpus <= 0)
         throw TraceError(-cpus, "count the possible CPUs (/sys/devices/system/cpu/possible)");
     zero_percpu<pl_lock_stats>(map_fd(skel->maps.lock_stats), PL_SEGMENTS * PL_MAX_LOCKS, cpus);
-    zero_percpu<pl_percpu_totals>(map_fd(skel->maps.percpu_totals), PL_SEGMENTS, cpus);
     zero_percpu<__u64>(map_fd(skel->maps.misc), PL_MISC_COUNT, cpus);
 
     const int lock_stacks_fd = map_fd(skel->maps.lock_stacks);
@@ -486,12 +498,12 @@ void Tracer::clear()
             bpf_map_delete_elem(alloc_traces_fd, &id);
         }
     };
-    const int site_cache_fd = map_fd(skel->maps.site_cache);
-    for (const pl_site_cache& cache : lookup_percpu<pl_site_cache>(site_cache_fd, 0, cpus))
+    const int counts_fd = map_fd(skel->maps.cpu_counts);
+    for (const pl_cpu_counts& cache : lookup_percpu<pl_cpu_counts>(counts_fd, 0, cpus))
         for (const pl_site_slot& slot : cache.slots)
             if (slot.state == PL_SLOT_OWNED)
                 forget_stack(slot.key);
-    zero_percpu<pl_site_cache>(site_cache_fd, 1, cpus);
+    zero_percpu<pl_cpu_counts>(counts_fd, 1, cpus);
     const int sites_fd = map_fd(skel->maps.sites);
     for (const pl_site_key& key : hash_keys<pl_site_key>(sites_fd)) {
         bpf_map_delete_elem(sites_fd, &key);

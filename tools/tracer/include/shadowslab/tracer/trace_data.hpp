@@ -25,6 +25,13 @@
 //   wait          from the first begin to the end, in ns: total, mean
 //                 (total / contentions), max and a log2 histogram (bucket i
 //                 counts [2^i, 2^(i+1)) ns, bucket 0 below 2 ns).
+//   stacks        the waiters' kernel stacks, sampled (WaitStackSampling):
+//                 each CPU takes the stack of every wait on a lock until it
+//                 has seen always_first begins on it, then of 1 wait in
+//                 the period at random, which counts period times.  So a
+//                 stack's count and wait time estimate those of every wait
+//                 (the counters above are exact), and `sampled` says how
+//                 many stacks were taken.  Period 1: every wait's.
 // Allocator (percpu:percpu_alloc_percpu, percpu_free_percpu):
 //   allocs, alloc_bytes   bytes_alloc: size times the possible CPUs;
 //   frees, free_bytes     free_bytes only with free sizes on
@@ -66,6 +73,19 @@ inline constexpr std::uint32_t kTimedSegmentOnly = 1U << kSegmentTimed;
 
 // The module name a call site in the core kernel is counted under.
 inline constexpr std::string_view kCoreKernel = "vmlinux";
+
+// How the waiters' stacks are sampled (percpu_locks.h): each CPU takes
+// the stack of every wait on a lock for its first `always_first` begins on
+// it, then of 1 wait in `period`, at random; period 1: every wait's.
+struct WaitStackSampling {
+    std::uint32_t period = 1;
+    std::uint32_t always_first = 0;
+
+    friend bool operator==(const WaitStackSampling&, const WaitStackSampling&) = default;
+};
+inline constexpr WaitStackSampling kDefaultWaitStackSampling{8, 256};
+inline constexpr std::uint32_t kMaxWaitStackPeriod = 1U << 20;
+inline constexpr std::uint32_t kMaxWaitStacksFirst = 1U << 30;
 
 struct TracedLock {
     std::string name;  // as asked for: "pcpu_alloc_mutex", "mod:name" or "0xADDR"
@@ -122,8 +142,9 @@ struct RawLockStack {
     std::uint32_t segment = kSegmentOther;
     std::uint32_t lock = 0;           // index into TraceSnapshot::locks
     std::vector<std::uint64_t> ips;   // innermost first; empty: not recorded
-    std::uint64_t count = 0;
-    std::uint64_t wait_ns = 0;
+    std::uint64_t count = 0;          // waits, sampled ones weighted
+    std::uint64_t wait_ns = 0;        // the same
+    std::uint64_t sampled = 0;        // waits whose stack was taken
 };
 
 enum class PercpuEvent { alloc, free };
@@ -148,6 +169,7 @@ struct TraceSnapshot {
     std::vector<RawLockStack> lock_stacks;
     std::vector<RawSite> sites;
     LostCounts lost;  // all segments
+    WaitStackSampling wait_stacks;  // default: every wait's stack
 
     // An empty snapshot for these locks.
     static TraceSnapshot empty(std::vector<TracedLock> locks);
@@ -161,8 +183,9 @@ struct TraceSnapshot {
 // ------------------------------------------------------------ the report
 
 struct StackReport {
-    std::uint64_t count = 0;
-    std::uint64_t wait_ns = 0;          // lock stacks
+    std::uint64_t count = 0;            // lock stacks: estimated (see "stacks" above)
+    std::uint64_t wait_ns = 0;          // lock stacks, estimated
+    std::uint64_t sampled = 0;          // lock stacks: waits whose stack was taken
     std::string caller;                 // first frame past the lock code
     std::vector<std::string> frames;    // innermost first, tracing frames dropped
 };
@@ -212,6 +235,7 @@ struct TraceReport {
     std::vector<LockReport> locks;
     PercpuReport percpu;
     LostCounts lost;
+    WaitStackSampling wait_stacks;
 };
 
 // Sums the segments in `mask`, symbolises with `symbols`, keeps the `top`

@@ -53,6 +53,9 @@ struct TracerOptions {
     // costly as the rest of the allocator tracing); else frees are counted
     // without bytes.
     bool free_sizes = false;
+    // Which contended waits have their waiter's stack taken (see
+    // WaitStackSampling); they are counted and timed all the same.
+    WaitStackSampling wait_stacks = kDefaultWaitStackSampling;
     // Count only this process's events (0: every process), or only those
     // of tasks in this cgroup v2 directory or below it (empty: any).
     int pid = 0;
@@ -92,6 +95,7 @@ private:
     std::vector<TracedLock> locks_;
     std::vector<std::string> warnings_;
     bool free_sizes_ = false;
+    WaitStackSampling wait_stacks_;
 };
 
 // Resolves the lock list as Tracer does (for tests): defaults that are
