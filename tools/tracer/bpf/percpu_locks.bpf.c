@@ -99,12 +99,43 @@ struct {
 	__type(value, struct pl_lock_stats);
 } lock_stats SEC(".maps");
 
+/*
+ * Waits in progress, by task and lock (a task waits for one lock at a
+ * time, or two when an interrupt waits for another over its wait).  Each
+ * is kept in its slot of wait_slots, [tid % PL_WAIT_SLOTS][lock]: a
+ * process's threads have consecutive tids, so they do not share slots.  A
+ * task claims its slot with a compare-and-swap and frees it with an
+ * exchange (which orders its reads of the slot before the free), so no
+ * lock is taken and, unlike a hash, nothing is allocated or unlinked: the
+ * `pending` hash's update and delete cost about 1.2 us of each
+ * contention_begin and 1.1 us of each contention_end under TCG, and
+ * contention_end runs with the lock just acquired, lengthening its
+ * critical section (tools/tracer/README.md, "Overhead").  A wait whose
+ * slot another task holds goes to the hash, and hashed_waits counts those,
+ * so that while there is none a task's own begin and end skip the hash
+ * (the task's own increment is ordered before its later reads).
+ */
+struct pl_wait_slot {
+	__u32 owner;		/* the waiting task's tid + 1; 0: free */
+	__u32 pad;
+	struct pl_pending wait;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PL_WAIT_SLOTS * PL_MAX_LOCKS);
+	__type(key, __u32);
+	__type(value, struct pl_wait_slot);
+} wait_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct pl_pending_key);
 	__type(value, struct pl_pending);
 } pending SEC(".maps");
+
+volatile __u64 hashed_waits;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -178,21 +209,25 @@ static __always_inline void count_misc(__u32 what)
 		*value += 1;
 }
 
-/* Is the current task's event wanted under the filters? */
-static __always_inline bool wanted(void)
+/*
+ * Is the current task's event wanted under the filters?  @pid_tgid is
+ * bpf_get_current_pid_tgid()'s, taken once per event (a helper call, not
+ * inlined on 6.1).
+ */
+static __always_inline bool wanted(__u64 pid_tgid)
 {
-	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
+	if (filter_tgid && (pid_tgid >> 32) != filter_tgid)
 		return false;
 	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
 	return true;
 }
 
-static __always_inline __u32 current_segment(void)
+static __always_inline __u32 current_segment(__u64 pid_tgid)
 {
 	__u32 seg = segment;
 
-	if (seg >= PL_SEGMENTS || (bpf_get_current_pid_tgid() >> 32) == self_tgid)
+	if (seg >= PL_SEGMENTS || (pid_tgid >> 32) == self_tgid)
 		return 0;
 	return seg;
 }
@@ -260,25 +295,49 @@ static __always_inline __u32 wait_stack_weight(const struct pl_lock_stats *stats
 	return bpf_get_prandom_u32() % period == 0 ? period : 0;
 }
 
+static __always_inline struct pl_wait_slot *wait_slot(const struct pl_pending_key *key)
+{
+	__u32 index = (key->tid % PL_WAIT_SLOTS) * PL_MAX_LOCKS + key->lock;
+
+	return bpf_map_lookup_elem(&wait_slots, &index);
+}
+
+/* The task's wait on the lock, in @slot or the hash; NULL: none. */
+static __always_inline struct pl_pending *find_wait(const struct pl_pending_key *key,
+						    struct pl_wait_slot *slot)
+{
+	if (slot && slot->owner == key->tid + 1)
+		return &slot->wait;
+	if (!hashed_waits)
+		return NULL;
+	return bpf_map_lookup_elem(&pending, key);
+}
+
 SEC("tp_btf/contention_begin")
 int BPF_PROG(handle_contention_begin, void *lock_addr, unsigned int flags)
 {
 	struct pl_pending_key key;
 	struct pl_pending *waiting, new_wait = {};
+	struct pl_wait_slot *slot;
 	struct pl_lock_stats *stats;
 	int lock = traced_lock(lock_addr);
+	__u64 id;
 	__u32 seg;
 
-	if (lock < 0 || !wanted())
+	if (lock < 0)
 		return 0;
-	seg = current_segment();
+	id = bpf_get_current_pid_tgid();
+	if (!wanted(id))
+		return 0;
+	seg = current_segment(id);
 	stats = stats_of(seg, lock);
 	if (stats)
 		stats->begin_events += 1;
 
-	key.tid = (__u32)bpf_get_current_pid_tgid();
+	key.tid = (__u32)id;
 	key.lock = lock;
-	waiting = bpf_map_lookup_elem(&pending, &key);
+	slot = wait_slot(&key);
+	waiting = find_wait(&key, slot);
 	if (waiting) {
 		/* The same wait again: a mutex that stopped spinning to sleep. */
 		if (!(flags & PL_LCB_F_SPIN))
@@ -294,9 +353,38 @@ int BPF_PROG(handle_contention_begin, void *lock_addr, unsigned int flags)
 	new_wait.start_ns = bpf_ktime_get_ns();
 	new_wait.segment = seg;
 	new_wait.blocked = !(flags & PL_LCB_F_SPIN);
-	if (bpf_map_update_elem(&pending, &key, &new_wait, BPF_NOEXIST))
+	if (slot && !slot->owner && __sync_val_compare_and_swap(&slot->owner, 0, key.tid + 1) == 0) {
+		slot->wait = new_wait;
+		return 0;
+	}
+	__sync_fetch_and_add(&hashed_waits, 1);
+	if (bpf_map_update_elem(&pending, &key, &new_wait, BPF_NOEXIST)) {
+		__sync_fetch_and_sub(&hashed_waits, 1);
 		count_misc(PL_MISC_LOST_PENDING);
+	}
 	return 0;
+}
+
+/* Take the task's wait on the lock out of its slot or the hash. */
+static __always_inline bool end_wait(const struct pl_pending_key *key, struct pl_pending *wait)
+{
+	struct pl_wait_slot *slot = wait_slot(key);
+	struct pl_pending *hashed;
+
+	if (slot && slot->owner == key->tid + 1) {
+		*wait = slot->wait;
+		__sync_lock_test_and_set(&slot->owner, 0);
+		return true;
+	}
+	if (!hashed_waits)
+		return false;
+	hashed = bpf_map_lookup_elem(&pending, key);
+	if (!hashed)
+		return false;
+	*wait = *hashed;
+	bpf_map_delete_elem(&pending, key);
+	__sync_fetch_and_sub(&hashed_waits, 1);
+	return true;
 }
 
 SEC("tp_btf/contention_end")
@@ -305,39 +393,38 @@ int BPF_PROG(handle_contention_end, void *lock_addr, int ret)
 	struct pl_lock_stack_key stack_key = {};
 	struct pl_lock_stack_value *by_stack, one = {};
 	struct pl_pending_key key;
-	struct pl_pending *waiting;
+	struct pl_pending waiting;
 	struct pl_lock_stats *stats;
 	int lock = traced_lock(lock_addr);
-	__u32 weight;
-	__u64 wait;
+	__u64 id, wait;
 
-	if (lock < 0 || !wanted())
+	if (lock < 0)
 		return 0;
-	key.tid = (__u32)bpf_get_current_pid_tgid();
+	id = bpf_get_current_pid_tgid();
+	if (!wanted(id))
+		return 0;
+	key.tid = (__u32)id;
 	key.lock = lock;
-	waiting = bpf_map_lookup_elem(&pending, &key);
-	if (!waiting) {
+	if (!end_wait(&key, &waiting)) {
 		count_misc(PL_MISC_UNMATCHED_END);
 		return 0;
 	}
-	wait = bpf_ktime_get_ns() - waiting->start_ns;
-	stack_key.segment = waiting->segment < PL_SEGMENTS ? waiting->segment : 0;
+	wait = bpf_ktime_get_ns() - waiting.start_ns;
+	stack_key.segment = waiting.segment < PL_SEGMENTS ? waiting.segment : 0;
 	stack_key.lock = lock;
-	stack_key.stack_id = waiting->stack_id;
+	stack_key.stack_id = waiting.stack_id;
 
 	stats = stats_of(stack_key.segment, lock);
 	if (stats) {
 		stats->contentions += 1;
-		stats->blocked += waiting->blocked ? 1 : 0;
+		stats->blocked += waiting.blocked ? 1 : 0;
 		stats->aborted += ret ? 1 : 0;
 		stats->wait_ns_total += wait;
 		if (wait > stats->wait_ns_max)
 			stats->wait_ns_max = wait;
 		stats->hist[log2_bucket(wait)] += 1;
 	}
-	weight = waiting->weight;
-	bpf_map_delete_elem(&pending, &key);
-	if (!weight)
+	if (!waiting.weight)
 		return 0;
 
 	by_stack = bpf_map_lookup_elem(&lock_stacks, &stack_key);
@@ -346,8 +433,8 @@ int BPF_PROG(handle_contention_end, void *lock_addr, int ret)
 		by_stack = bpf_map_lookup_elem(&lock_stacks, &stack_key);
 	}
 	if (by_stack) {
-		__sync_fetch_and_add(&by_stack->count, weight);
-		__sync_fetch_and_add(&by_stack->wait_ns, wait * weight);
+		__sync_fetch_and_add(&by_stack->count, waiting.weight);
+		__sync_fetch_and_add(&by_stack->wait_ns, wait * waiting.weight);
 		__sync_fetch_and_add(&by_stack->sampled, 1);
 	}
 	return 0;
@@ -458,12 +545,12 @@ int BPF_PROG(handle_percpu_alloc, unsigned long call_site, bool reserved, bool i
 {
 	struct pl_cpu_counts *counts;
 	struct pl_percpu_totals *totals;
-	__u64 bytes = bytes_alloc, key = (__u64)ptr;
+	__u64 bytes = bytes_alloc, key = (__u64)ptr, id = bpf_get_current_pid_tgid();
 	__u32 seg;
 
-	if (!wanted())
+	if (!wanted(id))
 		return 0;
-	seg = current_segment();
+	seg = current_segment(id);
 	counts = this_cpu_counts();
 	totals = totals_of(counts, seg);
 	if (totals) {
@@ -477,9 +564,9 @@ int BPF_PROG(handle_percpu_alloc, unsigned long call_site, bool reserved, bool i
 }
 
 /* A free of @ptr from @call_site (0: unknown, take a stack). */
-static __always_inline void count_free(void *ctx, __u64 ptr, __u64 call_site)
+static __always_inline void count_free(void *ctx, __u64 pid_tgid, __u64 ptr, __u64 call_site)
 {
-	__u32 seg = current_segment();
+	__u32 seg = current_segment(pid_tgid);
 	struct pl_cpu_counts *counts = this_cpu_counts();
 	struct pl_percpu_totals *totals = totals_of(counts, seg);
 	__u64 bytes = 0, *size = NULL;
@@ -534,9 +621,13 @@ static __always_inline __u64 free_return_address(unsigned long long *ctx)
 SEC("fentry/free_percpu")
 int BPF_PROG(enter_free_percpu, void *ptr)
 {
-	if (!ptr || !wanted())
+	__u64 id;
+
+	if (!ptr)
 		return 0;
-	count_free(ctx, (__u64)ptr, free_return_address(ctx));
+	id = bpf_get_current_pid_tgid();
+	if (wanted(id))
+		count_free(ctx, id, (__u64)ptr, free_return_address(ctx));
 	return 0;
 }
 
@@ -544,8 +635,10 @@ int BPF_PROG(enter_free_percpu, void *ptr)
 SEC("tp_btf/percpu_free_percpu")
 int BPF_PROG(handle_percpu_free, void *base_addr, int off, void *ptr)
 {
-	if (wanted())
-		count_free(ctx, (__u64)ptr, 0);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (wanted(id))
+		count_free(ctx, id, (__u64)ptr, 0);
 	return 0;
 }
 
@@ -553,10 +646,11 @@ SEC("tp_btf/percpu_alloc_percpu_fail")
 int BPF_PROG(handle_percpu_alloc_fail)
 {
 	struct pl_percpu_totals *totals;
+	__u64 id = bpf_get_current_pid_tgid();
 
-	if (!wanted())
+	if (!wanted(id))
 		return 0;
-	totals = totals_of(this_cpu_counts(), current_segment());
+	totals = totals_of(this_cpu_counts(), current_segment(id));
 	if (totals)
 		totals->alloc_failures += 1;
 	return 0;

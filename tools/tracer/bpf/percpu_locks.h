@@ -75,6 +75,9 @@ struct pl_lock_stats {
 	__u64 hist[PL_HIST_BUCKETS];
 };
 
+/* Task slots of the waits in progress (see wait_slots in percpu_locks.bpf.c). */
+#define PL_WAIT_SLOTS		1024
+
 /* A wait in progress, keyed by task and lock. */
 struct pl_pending_key {
 	__u32 tid;
