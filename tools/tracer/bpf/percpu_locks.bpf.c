@@ -106,9 +106,9 @@ struct {
  * process's threads have consecutive tids, so they do not share slots.  A
  * task claims its slot with a compare-and-swap and frees it with an
  * exchange (which orders its reads of the slot before the free), so no
- * lock is taken and, unlike a hash, nothing is allocated or unlinked: the
- * `pending` hash's update and delete cost about 1.2 us of each
- * contention_begin and 1.1 us of each contention_end under TCG, and
+ * lock is taken and, unlike a hash, nothing is allocated or unlinked: with
+ * the `pending` hash alone, its update and delete made contention_begin
+ * about 1.5 us and contention_end about 1.2 us longer under TCG, and
  * contention_end runs with the lock just acquired, lengthening its
  * critical section (tools/tracer/README.md, "Overhead").  A wait whose
  * slot another task holds goes to the hash, and hashed_waits counts those,
