@@ -302,11 +302,16 @@ static __always_inline struct pl_wait_slot *wait_slot(const struct pl_pending_ke
 	return bpf_map_lookup_elem(&wait_slots, &index);
 }
 
+static __always_inline bool holds_slot(const struct pl_wait_slot *slot, const struct pl_pending_key *key)
+{
+	return slot && slot->owner == key->tid + 1;
+}
+
 /* The task's wait on the lock, in @slot or the hash; NULL: none. */
 static __always_inline struct pl_pending *find_wait(const struct pl_pending_key *key,
 						    struct pl_wait_slot *slot)
 {
-	if (slot && slot->owner == key->tid + 1)
+	if (holds_slot(slot, key))
 		return &slot->wait;
 	if (!hashed_waits)
 		return NULL;
@@ -369,21 +374,17 @@ int BPF_PROG(handle_contention_begin, void *lock_addr, unsigned int flags)
 static __always_inline bool end_wait(const struct pl_pending_key *key, struct pl_pending *wait)
 {
 	struct pl_wait_slot *slot = wait_slot(key);
-	struct pl_pending *hashed;
+	struct pl_pending *found = find_wait(key, slot);
 
-	if (slot && slot->owner == key->tid + 1) {
-		*wait = slot->wait;
+	if (!found)
+		return false;
+	*wait = *found;
+	if (holds_slot(slot, key)) {
 		__sync_lock_test_and_set(&slot->owner, 0);
-		return true;
+	} else {
+		bpf_map_delete_elem(&pending, key);
+		__sync_fetch_and_sub(&hashed_waits, 1);
 	}
-	if (!hashed_waits)
-		return false;
-	hashed = bpf_map_lookup_elem(&pending, key);
-	if (!hashed)
-		return false;
-	*wait = *hashed;
-	bpf_map_delete_elem(&pending, key);
-	__sync_fetch_and_sub(&hashed_waits, 1);
 	return true;
 }
 
