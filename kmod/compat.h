@@ -11,6 +11,8 @@
  *  - percpu_counter_init_many()/percpu_counter_destroy_many() from 6.6;
  *    before that the module registers its counter blocks itself (see
  *    profiles.c, which says what that changes);
+ *  - percpu_counter_sum() counts a CPU going offline from 6.4 (its
+ *    cpu_dying_mask); before, the module sums every possible CPU;
  *  - the size of the kernel's mm_struct objects, as mm_cache_init() computes
  *    it: sizeof(struct mm_struct) plus cpumask_size(), plus the kernel's own
  *    mm_cid_size() from 6.4 (0 without CONFIG_SCHED_MM_CID; one cpumask in
@@ -129,6 +131,37 @@ static inline void shadow_shrinker_destroy(struct shrinker *s)
 #else
 #define SHADOW_HAVE_COUNTER_INIT_MANY 0
 #endif
+
+/*
+ * The exact sum of a counter, as check_mm() takes it, also while a CPU
+ * goes offline.  A CPU leaves cpu_online_mask before the hotplug callback
+ * that folds its count into fbc->count runs (percpu_counter_cpu_dead(), or
+ * shadow_counters_cpu_dead() in profiles.c), and a task moved off it
+ * between adding and subtracting leaves +n there and -n on its new CPU.
+ * From 6.4 percpu_counter_sum() also adds the CPUs in cpu_dying_mask
+ * (8b57b11cca88 "pcpcntrs: fix dying cpu summation race"); 6.2 and 6.3's
+ * check_mm() used percpu_counter_sum_all(), every possible CPU
+ * (f689054aace2).  6.1 has neither, and its sum misses the count: here,
+ * before 6.4, every possible CPU's count is added under fbc->lock, which
+ * the fold also takes, so that a folded CPU's count is 0.
+ */
+static inline s64 shadow_percpu_counter_sum(struct percpu_counter *fbc)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return percpu_counter_sum(fbc);
+#else
+	unsigned long flags;
+	s64 sum;
+	int cpu;
+
+	raw_spin_lock_irqsave(&fbc->lock, flags);
+	sum = fbc->count;
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(fbc->counters, cpu);
+	raw_spin_unlock_irqrestore(&fbc->lock, flags);
+	return sum;
+#endif
+}
 
 /* ------------------------------------------------------------ mm_struct */
 

@@ -44,7 +44,10 @@
  * callback here folds a dead CPU's counts, as percpu_counter_cpu_dead()
  * does for the kernel's list.  The lock taken, the hold count and the
  * allocation are the same; the lock is not shared with the rest of the
- * kernel's counters.  "shadowctl info" and the README say so.
+ * kernel's counters.  "shadowctl info" and the README say so.  The
+ * check of RUN_CHECK sums a counter as check_mm() does from 6.2, counting
+ * a CPU that is going offline and not yet folded (compat.h,
+ * shadow_percpu_counter_sum()).
  *
  * How an object gets its percpu memory (one set of functions each):
  *
@@ -931,7 +934,7 @@ static void shadow_counter_add(struct percpu_counter *fbc, s64 amount)
 static s64 shadow_counter_sum(struct percpu_counter *fbc)
 {
 	if (fbc->counters)
-		return percpu_counter_sum(fbc);
+		return shadow_percpu_counter_sum(fbc);
 	return atomic64_read((atomic64_t *)&fbc->count);
 }
 
