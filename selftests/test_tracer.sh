@@ -17,6 +17,8 @@
 #    period; with --wait-stack-period 1 every wait has its stack, and
 #    --folded writes them for flamegraph.pl, their waits adding up to the
 #    lock's total;
+#  - a wait whose task slot is not free goes to the fallback hash and is
+#    timed all the same (with no slots at all, by a test hook);
 #  - -p and --cgroup keep only one process's events, or a cgroup's: during
 #    a percpu run, -p of a worker kthread sees the module's allocations and
 #    no other allocation, -p of an idle process and --cgroup of an empty
@@ -70,7 +72,7 @@ fi
 if [[ ! -e /sys/kernel/btf/vmlinux ]]; then
 	ksft_exit_skip "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 fi
-ksft_set_plan 19
+ksft_set_plan 20
 
 # ------------------------------------------------ contention, percpu run
 
@@ -184,6 +186,26 @@ if ((rc == 0)) && [[ $contentions =~ ^[0-9]+$ ]] && ((contentions > 0)) &&
 else
 	ksft_print_msg "$(head -c 2000 "$tmp/err")"
 	ksft_test_result_fail "trace --wait-stack-period 1 --folded: every wait's stack, for flamegraph.pl, adding up to the lock's total"
+fi
+
+# The waits in progress are kept in a slot per task and lock, and a wait
+# whose slot another task holds goes to a hash instead.  With no slots
+# (SHADOWCTL_TRACE_WAIT_SLOTS=0, a test hook) every wait goes there: every
+# timed wait was hashed (a wait still in progress at the end is hashed and
+# not yet timed), and none is lost or unmatched.
+SHADOWCTL_TRACE_WAIT_SLOTS=0 "$shadowctl" trace --json -o "$tmp/hashed.json" -- \
+	"$shadowctl" run --strategy percpu --threads 2 --duration 1 >/dev/null 2>"$tmp/err"
+rc=$?
+hashed=$(value '"\(.lost.pending) \(.lost.unmatched_ends) " +
+	(.locks[] | select(.name == "pcpu_alloc_mutex") | "\(.contentions) \(.hashed)")' "$tmp/hashed.json")
+read -r lost_pending unmatched contentions mutex_hashed <<<"$hashed"
+ksft_print_msg "SHADOWCTL_TRACE_WAIT_SLOTS=0: exit $rc; pcpu_alloc_mutex: $contentions contentions, $mutex_hashed hashed; lost $lost_pending, unmatched ends $unmatched; with the slots (above): $(value '[.locks[].hashed] | add' "$tmp/percpu.json") hashed"
+if ((rc == 0)) && [[ $contentions =~ ^[0-9]+$ && $mutex_hashed =~ ^[0-9]+$ && $lost_pending == 0 && $unmatched == 0 ]] &&
+	((contentions > 0 && mutex_hashed >= contentions)); then
+	ksft_test_result_pass "trace: with no task slots (SHADOWCTL_TRACE_WAIT_SLOTS=0) every wait goes to the hash and is timed"
+else
+	ksft_print_msg "$(head -c 2000 "$tmp/err")"
+	ksft_test_result_fail "trace: with no task slots (SHADOWCTL_TRACE_WAIT_SLOTS=0) every wait goes to the hash and is timed"
 fi
 
 # ----------------------------------------------------------------- filters

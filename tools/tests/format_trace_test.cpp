@@ -151,9 +151,9 @@ TEST(TraceJson, SchemaAndStableKeys)
 
     const Json& mutex = json["locks"][0];
     const std::vector<std::string> lock_keys{"name",          "address",      "begin_events", "contentions",
-                                             "blocked",       "aborted",      "wait_ns_total", "wait_ns_mean",
-                                             "wait_ns_max",   "wait_ns_p50",  "wait_ns_p99",  "hist",
-                                             "distinct_stacks", "stacks"};
+                                             "blocked",       "aborted",      "hashed",       "wait_ns_total",
+                                             "wait_ns_mean",  "wait_ns_max",  "wait_ns_p50",  "wait_ns_p99",
+                                             "hist",          "distinct_stacks", "stacks"};
     std::vector<std::string> keys;
     for (const auto& item : mutex.items())
         keys.push_back(item.key());

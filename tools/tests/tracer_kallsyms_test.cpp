@@ -237,3 +237,15 @@ TEST(Kallsyms, DefaultPathHonoursTheTestHook)
     EXPECT_EQ(Kallsyms::default_path(), "/tmp/fake");
     ::unsetenv("SHADOWCTL_KALLSYMS");
 }
+
+TEST(TracerOptions, WaitSlotsHonourTheTestHook)
+{
+    ::unsetenv("SHADOWCTL_TRACE_WAIT_SLOTS");
+    EXPECT_EQ(TracerOptions::default_wait_slots(), 1024U);
+    ::setenv("SHADOWCTL_TRACE_WAIT_SLOTS", "0", 1);
+    EXPECT_EQ(TracerOptions::default_wait_slots(), 0U);
+    // Not a number: a value the Tracer refuses, as it does any non-power of two.
+    ::setenv("SHADOWCTL_TRACE_WAIT_SLOTS", "4x", 1);
+    EXPECT_GT(TracerOptions::default_wait_slots(), 1024U);
+    ::unsetenv("SHADOWCTL_TRACE_WAIT_SLOTS");
+}

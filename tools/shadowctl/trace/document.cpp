@@ -276,6 +276,7 @@ Json trace_to_json(const TraceDocument& document)
             {"contentions", c.contentions},
             {"blocked", c.blocked},
             {"aborted", c.aborted},
+            {"hashed", c.hashed},
             {"wait_ns_total", c.wait_ns_total},
             {"wait_ns_mean", json_or_null(c.wait_ns_mean())},
             {"wait_ns_max", c.wait_ns_max},

@@ -28,6 +28,8 @@
 //     contentions    acquisitions that waited: a task's first begin to its
 //                    contention_end (what the waits below are about)
 //     blocked        of those, waits that slept; aborted: ended in failure
+//     hashed         waits the tracer kept in its fallback hash (another
+//                    task held their slot): a diagnostic of the tracer
 //     wait_ns_total, wait_ns_mean (null without contentions), wait_ns_max,
 //     wait_ns_p50, wait_ns_p99 (null without contentions; from the
 //                    histogram, so within a factor of two)

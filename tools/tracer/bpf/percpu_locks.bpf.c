@@ -81,6 +81,12 @@ volatile __u32 free_sizes;	/* 1: keep `live`, to size each free */
  */
 volatile __u32 wait_stack_period;
 volatile __u32 wait_stacks_first;
+/*
+ * The task slots of wait_slots in use, PL_WAIT_SLOTS or a smaller power of
+ * two; 0: none, every wait in the `pending` hash (a test hook, and the
+ * tracer as it was before the slots: SHADOWCTL_TRACE_WAIT_SLOTS).
+ */
+volatile __u32 wait_slots_used;
 /* The traced locks' addresses: lock i is lock_addrs[i]. */
 __u64 lock_addrs[PL_MAX_LOCKS];
 volatile __u32 nr_locks;
@@ -295,10 +301,14 @@ static __always_inline __u32 wait_stack_weight(const struct pl_lock_stats *stats
 	return bpf_get_prandom_u32() % period == 0 ? period : 0;
 }
 
+/* The task's slot for a wait on the lock; NULL: no slots in use. */
 static __always_inline struct pl_wait_slot *wait_slot(const struct pl_pending_key *key)
 {
-	__u32 index = (key->tid % PL_WAIT_SLOTS) * PL_MAX_LOCKS + key->lock;
+	__u32 used = wait_slots_used, index;
 
+	if (!used)
+		return NULL;
+	index = (key->tid & (used - 1) & (PL_WAIT_SLOTS - 1)) * PL_MAX_LOCKS + key->lock;
 	return bpf_map_lookup_elem(&wait_slots, &index);
 }
 
@@ -366,6 +376,8 @@ int BPF_PROG(handle_contention_begin, void *lock_addr, unsigned int flags)
 	if (bpf_map_update_elem(&pending, &key, &new_wait, BPF_NOEXIST)) {
 		__sync_fetch_and_sub(&hashed_waits, 1);
 		count_misc(PL_MISC_LOST_PENDING);
+	} else if (stats) {
+		stats->hashed += 1;
 	}
 	return 0;
 }

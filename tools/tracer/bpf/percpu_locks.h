@@ -70,6 +70,7 @@ struct pl_lock_stats {
 	__u64 contentions;	/* waits: first begin of a task to its end */
 	__u64 blocked;		/* waits that slept (a begin without SPIN) */
 	__u64 aborted;		/* waits that ended with ret != 0 (killed) */
+	__u64 hashed;		/* waits kept in `pending`: their slot was taken */
 	__u64 wait_ns_total;
 	__u64 wait_ns_max;
 	__u64 hist[PL_HIST_BUCKETS];

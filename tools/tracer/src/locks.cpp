@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,18 @@ std::string TracerOptions::default_btf_path()
 {
     const char* path = std::getenv("SHADOWCTL_BTF");
     return path && *path ? path : "/sys/kernel/btf/vmlinux";
+}
+
+std::uint32_t TracerOptions::default_wait_slots()
+{
+    const char* slots = std::getenv("SHADOWCTL_TRACE_WAIT_SLOTS");
+    if (!slots || !*slots)
+        return PL_WAIT_SLOTS;
+    std::uint32_t value = 0;
+    const char* end = slots + std::strlen(slots);
+    if (std::from_chars(slots, end, value).ptr != end)
+        return std::numeric_limits<std::uint32_t>::max();  // not a number: the Tracer refuses it
+    return value;
 }
 
 namespace {

@@ -78,6 +78,7 @@ LockCounters& LockCounters::merge(const LockCounters& other)
     contentions += other.contentions;
     blocked += other.blocked;
     aborted += other.aborted;
+    hashed += other.hashed;
     wait_ns_total += other.wait_ns_total;
     wait_ns_max = std::max(wait_ns_max, other.wait_ns_max);
     wait_hist.merge(other.wait_hist);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -302,6 +303,10 @@ Tracer::Tracer(const TracerOptions& options)
                                                 "over {}",
                                                 options.wait_stacks.period, kMaxWaitStackPeriod,
                                                 options.wait_stacks.always_first, kMaxWaitStacksFirst));
+    if ((options.wait_slots != 0 && !std::has_single_bit(options.wait_slots)) || options.wait_slots > PL_WAIT_SLOTS)
+        throw std::invalid_argument(fmt::format("TracerOptions::wait_slots (SHADOWCTL_TRACE_WAIT_SLOTS): {} is not "
+                                                "0 or a power of two up to {}",
+                                                options.wait_slots, PL_WAIT_SLOTS));
     if (access(options.btf_path.c_str(), R_OK) != 0) {
         const int err = errno;
         throw TraceError(err, fmt::format("no kernel BTF at {} ({}): the tracer's BPF programs are CO-RE and need "
@@ -342,6 +347,7 @@ Tracer::Tracer(const TracerOptions& options)
     free_sizes_ = options.free_sizes;
     bss->wait_stack_period = options.wait_stacks.period;
     bss->wait_stacks_first = options.wait_stacks.always_first;
+    bss->wait_slots_used = options.wait_slots;
     wait_stacks_ = options.wait_stacks;
     set_filters(*skeleton_, options);
 
@@ -400,6 +406,7 @@ TraceSnapshot Tracer::snapshot() const
                 counters.contentions += cpu.contentions;
                 counters.blocked += cpu.blocked;
                 counters.aborted += cpu.aborted;
+                counters.hashed += cpu.hashed;
                 counters.wait_ns_total += cpu.wait_ns_total;
                 counters.wait_ns_max = std::max<std::uint64_t>(counters.wait_ns_max, cpu.wait_ns_max);
                 for (std::size_t i = 0; i < buckets.size(); ++i)

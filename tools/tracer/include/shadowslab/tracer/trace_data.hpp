@@ -22,6 +22,9 @@
 //                 perf lock contention calls "contended";
 //   blocked       of those, the waits that slept (a begin without SPIN);
 //   aborted       waits that ended in failure (mutex_lock_killable killed);
+//   hashed        waits kept in the tracer's fallback hash, because
+//                 another task held their task's slot (TracerOptions::
+//                 wait_slots); a diagnostic of the tracer, not of the lock;
 //   wait          from the first begin to the end, in ns: total, mean
 //                 (total / contentions), max and a log2 histogram (bucket i
 //                 counts [2^i, 2^(i+1)) ns, bucket 0 below 2 ns).
@@ -97,6 +100,7 @@ struct LockCounters {
     std::uint64_t contentions = 0;
     std::uint64_t blocked = 0;
     std::uint64_t aborted = 0;
+    std::uint64_t hashed = 0;
     std::uint64_t wait_ns_total = 0;
     std::uint64_t wait_ns_max = 0;
     Histogram wait_hist;

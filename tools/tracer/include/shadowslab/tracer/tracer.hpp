@@ -60,8 +60,15 @@ struct TracerOptions {
     // of tasks in this cgroup v2 directory or below it (empty: any).
     int pid = 0;
     std::string cgroup_path;
+    // How many task slots the waits in progress are kept in, a power of
+    // two up to PL_WAIT_SLOTS, or 0 for none: then every wait goes to the
+    // fallback hash (LockCounters::hashed), as before the slots, to test
+    // the hash and to compare the two's costs.
+    // SHADOWCTL_TRACE_WAIT_SLOTS in the environment sets it (a test hook).
+    std::uint32_t wait_slots = default_wait_slots();
 
     static std::string default_btf_path();
+    static std::uint32_t default_wait_slots();
 };
 
 // Owns a loaded percpu_locks skeleton: its programs, maps and links.
