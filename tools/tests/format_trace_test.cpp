@@ -92,6 +92,25 @@ TEST(TraceText, FreesNotSizedShowNoBytes)
     EXPECT_EQ(trace_to_json(document())["percpu"]["frees_sized"], true);
 }
 
+// Events the kernel skipped (a program already running on the CPU) are
+// reported beside what was not recorded in full, in text and JSON.
+TEST(TraceText, EventsTheKernelSkippedAreReported)
+{
+    EXPECT_FALSE(has(format_trace_text(document()), "skipped by the kernel"));
+    tr::TraceSnapshot snapshot = testdata::snapshot();
+    snapshot.lost.missed_frees = 275;
+    snapshot.lost.missed_waits = 2;
+    TraceDocument doc = document();
+    doc.report = tr::build_report(snapshot, tr::kAllSegments, testdata::kallsyms(), 5);
+    const std::string text = format_trace_text(doc);
+    EXPECT_TRUE(has(text, "(a program already running on the CPU): 2 lock events, 0 allocations, 275 frees\n"))
+        << text;
+    const Json json = trace_to_json(doc);
+    EXPECT_EQ(json["lost"]["missed_frees"], 275);
+    EXPECT_EQ(json["lost"]["missed_waits"], 2);
+    EXPECT_EQ(json["lost"]["missed_allocs"], 0);
+}
+
 // Sampled waiters' stacks are said to be, in text and JSON; every wait's
 // stack (period 1) is shown as before.
 TEST(TraceText, SampledStacksSaySo)

@@ -233,9 +233,11 @@ std::string format_trace_text(const TraceDocument& document)
     append_sites(text, "free call sites", percpu.free_sites, percpu.distinct_free_sites, totals.frees_sized);
     if (report.lost.total() != 0)
         text += fmt::format("\nnot recorded in full: {} waits untimed, {} unmatched ends, {} lock stacks, {} "
-                            "allocator stacks, {} events not by site, {} sizes not kept\n",
+                            "allocator stacks, {} events not by site, {} sizes not kept; skipped by the kernel "
+                            "(a program already running on the CPU): {} lock events, {} allocations, {} frees\n",
                             report.lost.pending, report.lost.unmatched_ends, report.lost.lock_stacks,
-                            report.lost.alloc_stacks, report.lost.sites, report.lost.live);
+                            report.lost.alloc_stacks, report.lost.sites, report.lost.live, report.lost.missed_waits,
+                            report.lost.missed_allocs, report.lost.missed_frees);
     return text;
 }
 
@@ -351,7 +353,10 @@ Json trace_to_json(const TraceDocument& document)
           {"alloc_stacks", lost.alloc_stacks},
           {"sites", lost.sites},
           {"unmatched_ends", lost.unmatched_ends},
-          {"live", lost.live}}},
+          {"live", lost.live},
+          {"missed_waits", lost.missed_waits},
+          {"missed_allocs", lost.missed_allocs},
+          {"missed_frees", lost.missed_frees}}},
         {"warnings", document.warnings},
         {"environment", document.environment ? environment_to_json(*document.environment) : Json(nullptr)},
     };

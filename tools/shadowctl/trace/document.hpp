@@ -60,7 +60,10 @@
 //     tracing, nor mm/percpu.c, nor lib/percpu_counter.c's init/destroy)
 //   }
 //   lost: {pending, lock_stacks, alloc_stacks, sites, unmatched_ends, live}:
-//         events the tracer could not record in full (0 normally)
+//         events the tracer could not record in full (0 normally), and
+//         {missed_waits, missed_allocs, missed_frees}: events the kernel
+//         did not run the tracer's program for, as it was already running
+//         on the CPU (interrupted, or preempted on a preemptible kernel)
 //   warnings: [strings]
 
 #include <cstdint>

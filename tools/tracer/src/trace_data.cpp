@@ -130,12 +130,16 @@ LostCounts& LostCounts::merge(const LostCounts& other)
     sites += other.sites;
     unmatched_ends += other.unmatched_ends;
     live += other.live;
+    missed_waits += other.missed_waits;
+    missed_allocs += other.missed_allocs;
+    missed_frees += other.missed_frees;
     return *this;
 }
 
 std::uint64_t LostCounts::total() const
 {
-    return pending + lock_stacks + alloc_stacks + sites + unmatched_ends + live;
+    return pending + lock_stacks + alloc_stacks + sites + unmatched_ends + live + missed_waits + missed_allocs +
+           missed_frees;
 }
 
 // ------------------------------------------------------------- snapshot

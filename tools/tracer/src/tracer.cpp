@@ -216,6 +216,21 @@ public:
 
     percpu_locks_bpf* get() const { return skeleton_.get(); }
     bool frees_at_entry() const { return fentry_error_.empty(); }
+
+    // The events the kernel has skipped so far, by kind of program (only
+    // the missed_* counts are filled in): see LostCounts.
+    LostCounts missed() const
+    {
+        const percpu_locks_bpf* skel = skeleton_.get();
+        LostCounts missed;
+        missed.missed_waits = recursion_misses(skel->progs.handle_contention_begin) +
+                              recursion_misses(skel->progs.handle_contention_end);
+        missed.missed_allocs = recursion_misses(skel->progs.handle_percpu_alloc) +
+                               recursion_misses(skel->progs.handle_percpu_alloc_fail);
+        missed.missed_frees = recursion_misses(skel->progs.enter_free_percpu) +
+                              recursion_misses(skel->progs.handle_percpu_free);
+        return missed;
+    }
     const std::string& fentry_error() const { return fentry_error_; }
 
     // Attaches one program, its link kept in the skeleton (so destroy()
@@ -232,6 +247,22 @@ public:
     }
 
 private:
+    // A loaded program's bpf_prog_info.recursion_misses; 0 if not loaded.
+    static std::uint64_t recursion_misses(const bpf_program* program)
+    {
+        const int fd = bpf_program__fd(program);
+        if (fd < 0)
+            return 0;
+        bpf_prog_info info{};
+        __u32 length = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0) {
+            const int err = errno;
+            throw TraceError(err, fmt::format("read the info of the tracer's program {}: {}",
+                                              bpf_program__name(program), std::strerror(err)));
+        }
+        return info.recursion_misses;
+    }
+
     void open_and_load(const std::string& btf_path, bool free_at_entry)
     {
         // open_opts.btf_custom_path: the BTF the programs are checked
@@ -437,6 +468,10 @@ TraceSnapshot Tracer::snapshot() const
     snapshot.lost.sites = misc[PL_MISC_LOST_SITE];
     snapshot.lost.unmatched_ends = misc[PL_MISC_UNMATCHED_END];
     snapshot.lost.live = misc[PL_MISC_LOST_LIVE];
+    const LostCounts missed = skeleton_->missed();
+    snapshot.lost.missed_waits = missed.missed_waits - missed_before_.missed_waits;
+    snapshot.lost.missed_allocs = missed.missed_allocs - missed_before_.missed_allocs;
+    snapshot.lost.missed_frees = missed.missed_frees - missed_before_.missed_frees;
 
     StackReader lock_traces(map_fd(skel->maps.lock_stack_traces), PL_LOCK_STACK_DEPTH);
     const int lock_stacks_fd = map_fd(skel->maps.lock_stacks);
@@ -488,6 +523,7 @@ void Tracer::clear()
         throw TraceError(-cpus, "count the possible CPUs (/sys/devices/system/cpu/possible)");
     zero_percpu<pl_lock_stats>(map_fd(skel->maps.lock_stats), PL_SEGMENTS * PL_MAX_LOCKS, cpus);
     zero_percpu<__u64>(map_fd(skel->maps.misc), PL_MISC_COUNT, cpus);
+    missed_before_ = skeleton_->missed();
 
     const int lock_stacks_fd = map_fd(skel->maps.lock_stacks);
     const int lock_traces_fd = map_fd(skel->maps.lock_stack_traces);

@@ -129,7 +129,12 @@ struct PercpuTotals {
     PercpuTotals& merge(const PercpuTotals& other);
 };
 
-// Events the tracer could not record in full (maps full, stacks lost).
+// Events the tracer could not record in full (maps full, stacks lost), or
+// at all: the kernel runs a tracing program once at a time on a CPU, and
+// skips an event that comes while that program is already running there
+// (in an interrupt over it, or, on a preemptible kernel, in a task that
+// preempted one inside it), counting it in the program's recursion_misses
+// (bpf_prog_info).  Those are counted since the Tracer's start or clear().
 struct LostCounts {
     std::uint64_t pending = 0;        // waits not timed: too many at once
     std::uint64_t lock_stacks = 0;    // waits without their stack
@@ -137,6 +142,9 @@ struct LostCounts {
     std::uint64_t sites = 0;          // allocator events not counted by site
     std::uint64_t unmatched_ends = 0; // contention_end without a begin seen
     std::uint64_t live = 0;           // allocations whose size a free cannot find
+    std::uint64_t missed_waits = 0;   // contention_begin/end the kernel skipped
+    std::uint64_t missed_allocs = 0;  // allocations (and failures) it skipped
+    std::uint64_t missed_frees = 0;   // frees it skipped
 
     LostCounts& merge(const LostCounts& other);
     std::uint64_t total() const;

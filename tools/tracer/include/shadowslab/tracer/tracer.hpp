@@ -103,6 +103,7 @@ private:
     std::vector<std::string> warnings_;
     bool free_sizes_ = false;
     WaitStackSampling wait_stacks_;
+    LostCounts missed_before_;  // the programs' recursion_misses at the last clear()
 };
 
 // Resolves the lock list as Tracer does (for tests): defaults that are
