@@ -80,7 +80,8 @@
  *
  * Locking: shadow_counters_lock is a leaf, taken
  * with interrupts off, nesting each counter's raw lock in the hotplug
- * callback as lib/percpu_counter.c does.  fault_lock is a leaf guarding
+ * callback as lib/percpu_counter.c does.  RUN_CHECK's sum takes a
+ * counter's raw lock alone, with interrupts off (compat.h).  fault_lock is a leaf guarding
  * the fault knob's random state.  Constructors take the percpu allocator's
  * pcpu_alloc_mutex through __alloc_percpu_gfp() and may sleep when their
  * gfp mask allows; destructors take only pcpu_lock and the counters lock.
