@@ -16,7 +16,7 @@
 #     min(90% of MemTotal, MemAvailable before the cache - 3% of MemTotal
 #     (at least 32 MB)): nearly all the cache holds must come back for it;
 #     then it exits.  It grows like a workload, not all at once: below
-#     twice that margin of MemFree, in 1 MB steps, each after MemFree has
+#     twice that margin of MemAvailable, in 1 MB steps, each after it has
 #     recovered or stopped rising (up to 2 s).  free_percpu() hands pages
 #     back only when the percpu allocator's balance work runs, so reclaim
 #     is not credited with the shrinker's pages as it frees them; an
@@ -190,7 +190,7 @@ pressure_round() {
 
 	# All that was available before the cache but a small margin: the
 	# cache must give back nearly everything it holds.  Below pace_mb of
-	# MemFree the hog grows in paced 1 MB steps (stress_helper hog).
+	# MemAvailable the hog grows in paced 1 MB steps (stress_helper hog).
 	margin_kb=$((total_kb * 3 / 100))
 	((margin_kb < 32768)) && margin_kb=32768
 	pace_mb=$((margin_kb * 2 / 1024))

@@ -40,8 +40,8 @@
  *                                    before and after: prints injected
  *   hog MB [STEP_MB [PACE_MB [PERCPU_KB]]]
  *                                    mmap and touch MB in steps, then exit;
- *                                    below PACE_MB of MemFree, 1 MB steps
- *                                    that wait for MemFree to come back;
+ *                                    below PACE_MB of MemAvailable, 1 MB
+ *                                    steps that wait for it to come back;
  *                                    stop early once Percpu: <= PERCPU_KB
  *   ballast MB                       mmap and touch MB, keep it until
  *                                    SIGTERM (prints ballast_mb when ready)
@@ -874,9 +874,15 @@ static int cmd_inject_alloc(int argc, char **argv)
  * Small pages (MADV_NOHUGEPAGE): under TCG a huge-page fault zeroes 2 MB
  * (twice with init_on_alloc) in one go, and khugepaged/kcompactd add more.
  *
- * With @pace_kb, once MemFree is below it the steps shrink to 1 MB and
- * each first waits (paced_wait()) for memory to come back: a workload
- * that grows, rather than one that wants everything at once.  Memory a
+ * With @pace_kb, once MemAvailable is below it the steps shrink to 1 MB
+ * and each first waits (paced_wait()) for memory to come back: a workload
+ * that grows, rather than one that wants everything at once.  MemAvailable,
+ * not MemFree: kswapd keeps MemFree up by evicting file pages, which
+ * MemAvailable counts either way, so only memory really given back (the
+ * shrinker's, once the percpu allocator's balance work frees it) raises
+ * it.  Paced on MemFree, a CI run's deferred-destructor round was never
+ * paced and thrashed the 9p root for minutes, soft lockups on both CPUs
+ * (2026-12-03).  Memory a
  * shrinker frees with free_percpu() reaches the page allocator only when
  * the percpu allocator's balance work runs (and the chunk's vmalloc area,
  * with its KASAN shadow, only when vmap purges it), so reclaim is never
@@ -894,29 +900,29 @@ static int cmd_inject_alloc(int argc, char **argv)
  * OOM kill.  *stopped_early: whether it stopped so.
  */
 #define PACE_SAMPLE_MS	10
-#define PACE_SETTLED_MS	150	/* MemFree has stopped rising for this long */
+#define PACE_SETTLED_MS	150	/* MemAvailable has stopped rising this long */
 #define PACE_MAX_MS	2000	/* per 1 MB step */
 
 /*
- * Wait until MemFree is back above @pace_kb, or has stopped rising for
+ * Wait until MemAvailable is back above @pace_kb, or has stopped rising for
  * PACE_SETTLED_MS (kswapd and the balance work are done for now), at most
  * PACE_MAX_MS.  A fixed wait was not enough: on a starved host the work
  * that hands freed percpu pages back runs late, and near the end of the
- * hog, where MemFree cannot get back above @pace_kb, every step went on
+ * hog, where it cannot get back above @pace_kb, every step went on
  * after the same 200 ms whether memory was still arriving or not.
  */
 static u64 paced_wait(long pace_kb)
 {
-	long free_kb = meminfo_kb("MemFree"), best_kb = free_kb;
+	long avail_kb = meminfo_kb("MemAvailable"), best_kb = avail_kb;
 	u64 waited = 0, since_rise = 0;
 
-	while (free_kb < pace_kb && since_rise < PACE_SETTLED_MS &&
+	while (avail_kb < pace_kb && since_rise < PACE_SETTLED_MS &&
 	       waited < PACE_MAX_MS) {
 		sleep_ms(PACE_SAMPLE_MS);
 		waited += PACE_SAMPLE_MS;
-		free_kb = meminfo_kb("MemFree");
-		if (free_kb > best_kb) {
-			best_kb = free_kb;
+		avail_kb = meminfo_kb("MemAvailable");
+		if (avail_kb > best_kb) {
+			best_kb = avail_kb;
 			since_rise = 0;
 		} else {
 			since_rise += PACE_SAMPLE_MS;
@@ -946,7 +952,7 @@ static int take_memory(u64 mb, u64 step, bool report, long pace_kb,
 			break;
 		}
 
-		if (pace_kb > 0 && meminfo_kb("MemFree") < pace_kb) {
+		if (pace_kb > 0 && meminfo_kb("MemAvailable") < pace_kb) {
 			n = 1;
 			*paced_ms += paced_wait(pace_kb);
 		}
