@@ -216,6 +216,7 @@ public:
 
     percpu_locks_bpf* get() const { return skeleton_.get(); }
     bool frees_at_entry() const { return fentry_error_.empty(); }
+    const std::string& fentry_error() const { return fentry_error_; }
 
     // The events the kernel has skipped so far, by kind of program (only
     // the missed_* counts are filled in): see LostCounts.
@@ -231,7 +232,6 @@ public:
                               recursion_misses(skel->progs.handle_percpu_free);
         return missed;
     }
-    const std::string& fentry_error() const { return fentry_error_; }
 
     // Attaches one program, its link kept in the skeleton (so destroy()
     // detaches it).
