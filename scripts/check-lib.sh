@@ -99,6 +99,22 @@ record_tap() {
 	[[ -z $wedged ]] || note=$wedged${note:+; $note}
 	record "$part" "$p" "$f" "$s" "$note"
 	((f == 0)) || note_failed_points "$part" "$log"
+	((!vm)) || [[ ! $rc =~ ^(3|4|124)$ ]] || note_vm_failure "$part" "$log"
+}
+
+# note_vm_failure PART LOG: where a guest run failed without a failing
+# point (a kernel report, a crash, a timeout), keep the last test point
+# before it and the head of vm-run's diagnosis for the summary: CI shows
+# only the ends of its output, and the logs of its clean clone are gone
+# once it ends.
+note_vm_failure() {
+	mapfile -t -O "${#failed_points[@]}" failed_points < <(
+		awk -v part="$1" '
+			/^vm-run: (kernel reported|timed out|the guest (stopped|never|.s boot made no progress under .*twice)|QEMU reported)/ && !diag {
+				diag = 1
+				print part ": after: " (last ? last : "(no test point yet)") }
+			diag && n < 16 { print part ": " $0; n++; next }
+			/^(ok|not ok) [0-9]+ / { last = $0 }' "$2")
 }
 
 # note_failed_points PART LOG: keep LOG's failing TAP points (at most 20)
@@ -116,7 +132,7 @@ finish() {
 	banner "summary"
 	printf '%s\n' "${summary[@]}"
 	if ((${#failed_points[@]})); then
-		echo "failed points (at most 20 a part; the logs have the rest):"
+		echo "failed points (at most 20 a part) and each failed guest's diagnosis (the logs have the rest):"
 		printf '  %s\n' "${failed_points[@]}"
 	fi
 	echo "wall time: $(duration "$SECONDS")"
