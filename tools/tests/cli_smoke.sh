@@ -21,6 +21,9 @@ expect 1 '"schema": "shadowslab-error/1"' -- --device $missing info --json
 expect 2 '^shadowctl: --duration: duration .5x. is not a duration' -- run --strategy ctor --threads 1 --duration 5x
 expect 2 '^shadowctl: run: one of --cycles or --duration is required' -- run --strategy ctor --threads 1
 expect 2 '^shadowctl: --strategy: unknown strategy' -- run --strategy magic --threads 1 --cycles 1
+expect 2 '^shadowctl: NEW is required' -- diff only-one.json
+expect 1 '^shadowctl: open /nonexistent/a.json: No such file or directory$' -- diff /nonexistent/a.json /nonexistent/b.json
+expect 1 '^shadowctl: /dev/null: not JSON' -- diff /dev/null /dev/null
 
 [ "$failures" -eq 0 ] || exit 1
 echo "all shadowctl smoke checks passed"

@@ -3,8 +3,8 @@
 #
 # json_schema_check.sh SHADOWCTL SCHEMA_DIR - every JSON document shadowctl
 # writes validates against its schema in SCHEMA_DIR (docs/schema): those
-# this host can make without the module (execbench, a failure's error
-# document) and the examples captured in a VM (SCHEMA_DIR/examples, made by
+# this host can make without the module (execbench, diff, a failure's
+# error document) and the examples captured in a VM (SCHEMA_DIR/examples, made by
 # scripts/json-examples.sh: info, run, run --trace, compare, cache, trace, report),
 # so that every document schema is checked against real output.  Exit 77
 # (ctest's skip) without python3-jsonschema.
@@ -20,6 +20,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$shadowctl" execbench --threads 1 --duration 200ms --json >"$tmp/execbench.json" || exit 1
+# diff needs no device: the captured report against itself.
+"$shadowctl" diff --json "$schemas/examples/report.json" "$schemas/examples" >"$tmp/diff.json" || exit 1
 # No device here: info fails, and --json prints the error document.
 "$shadowctl" --device "$tmp/none" --json info >"$tmp/error.json" 2>/dev/null
 [ -s "$tmp/error.json" ] || exit 1

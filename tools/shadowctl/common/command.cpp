@@ -78,6 +78,7 @@ void build_command_line(CLI::App& app, Invocation& invocation)
         "  shadowctl run --strategy ctor --threads 2 --duration 5s\n"
         "  shadowctl compare --rounds 5 -o result.json --plot scaling.svg\n"
         "  shadowctl report -o report/\n"
+        "  shadowctl diff report-6.1/ report-7.3/\n"
         "  shadowctl execbench --duration 5s --compare\n\n"
         "Most commands need root (CAP_SYS_ADMIN) and the module loaded: insmod kmod/shadowslab.ko.  "
         "Run `shadowctl COMMAND --help` for a command's options.\n\n" +

@@ -8,69 +8,11 @@
 
 #include "compare/compare_output.hpp"
 #include "report/report.hpp"
+#include "report/report_json.hpp"
 
 namespace shadowctl {
 
 namespace {
-
-// A number under `key` of an object, or nullopt (missing, null, or not an
-// object at all: a part that did not run).
-std::optional<double> number(const Json& object, const std::string& key)
-{
-    if (!object.is_object())
-        return std::nullopt;
-    const auto it = object.find(key);
-    if (it == object.end() || !it->is_number())
-        return std::nullopt;
-    return it->get<double>();
-}
-
-std::string text(const Json& object, const std::string& key)
-{
-    if (!object.is_object())
-        return {};
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const Json& member(const Json& object, const std::string& key)
-{
-    static const Json null = nullptr;
-    if (!object.is_object())
-        return null;
-    const auto it = object.find(key);
-    return it == object.end() ? null : *it;
-}
-
-// Markdown table cells may not hold a bare "|".
-std::string cell(std::string value)
-{
-    std::string out;
-    for (const char c : value) {
-        if (c == '|')
-            out += '\\';
-        out += c;
-    }
-    return out;
-}
-
-std::string markdown_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows)
-{
-    std::string out = "|";
-    std::string rule = "|";
-    for (const std::string& header : headers) {
-        out += " " + cell(header) + " |";
-        rule += "---|";
-    }
-    out += "\n" + rule + "\n";
-    for (const auto& row : rows) {
-        out += "|";
-        for (const std::string& value : row)
-            out += " " + cell(value) + " |";
-        out += "\n";
-    }
-    return out;
-}
 
 // compare's "+-" is plain text for the terminal; Markdown can say ±.
 std::string plus_minus(std::string value)
@@ -85,18 +27,18 @@ std::string plus_minus(std::string value)
 // over "runs" rounds; KEY with KEY_ci95_low a ratio.
 std::string compare_cell(const Json& row, const CompareColumn& column)
 {
-    const Json& value = member(row, column.key);
+    const Json& value = json_member(row, column.key);
     if (value.is_string())
         return value.get<std::string>();
     if (!value.is_number())
         return "-";
     if (row.contains(column.key + "_stddev")) {
         shadowslab::Spread spread;
-        spread.n = static_cast<std::size_t>(number(row, "runs").value_or(1));
+        spread.n = static_cast<std::size_t>(json_number(row, "runs").value_or(1));
         spread.mean = value.get<double>();
-        spread.stddev = number(row, column.key + "_stddev").value_or(0);
-        spread.min = number(row, column.key + "_min").value_or(spread.mean);
-        spread.max = number(row, column.key + "_max").value_or(spread.mean);
+        spread.stddev = json_number(row, column.key + "_stddev").value_or(0);
+        spread.min = json_number(row, column.key + "_min").value_or(spread.mean);
+        spread.max = json_number(row, column.key + "_max").value_or(spread.mean);
         return plus_minus(format_spread(spread, column.decimals));
     }
     if (row.contains(column.key + "_ci95_low"))
@@ -106,40 +48,16 @@ std::string compare_cell(const Json& row, const CompareColumn& column)
     return fixed(value.get<double>(), column.decimals);
 }
 
-// "1.03 (95% interval 0.03 to 38.61)", or with one round, no interval.
-std::string ratio_text(const Json& ratio)
-{
-    const auto value = number(ratio, "value");
-    if (!value)
-        return "-";
-    const auto low = number(ratio, "ci95_low");
-    const auto high = number(ratio, "ci95_high");
-    if (!low || !high)
-        return fmt::format("{:.2f} (one round: no interval)", *value);
-    return fmt::format("{:.2f} (95% interval {:.2f} to {:.2f})", *value, *low, *high);
-}
-
-struct RatioMeaning {
-    const char* key;
-    const char* meaning;
-};
-
-constexpr RatioMeaning kRatios[] = {
-    {"ctor_scaling_2t", "ctor scaling at 2 threads (throughput at 2 over 1; 2.0 is perfect)"},
-    {"percpu_scaling_2t", "percpu scaling at 2 threads (throughput at 2 over 1; 2.0 is perfect)"},
-    {"ctor_over_slab_1t", "ctor's cost per cycle over slab's at 1 thread (1.0: the slab floor)"},
-};
-
 std::string environment_section(const ReportInput& input)
 {
     std::string out = "## Environment\n\n";
     const Json& info = input.info;
     if (info.is_object()) {
-        out += fmt::format("- kernel {}, shadowslab module {} (ABI {}), shadowctl {}\n", text(info, "kernel_release"),
-                           text(info, "module_version"), number(info, "abi_version").value_or(0), SHADOWCTL_VERSION);
-        out += fmt::format("- CPUs: online {}, possible {}; sizeof(struct mm_struct) {}\n", text(info, "online_cpus"),
-                           text(info, "possible_cpus"), number(info, "mm_struct_size").value_or(0));
-        if (const std::string basis = text(member(info, "kernel_profile"), "basis"); !basis.empty())
+        out += fmt::format("- kernel {}, shadowslab module {} (ABI {}), shadowctl {}\n", json_text(info, "kernel_release"),
+                           json_text(info, "module_version"), json_number(info, "abi_version").value_or(0), SHADOWCTL_VERSION);
+        out += fmt::format("- CPUs: online {}, possible {}; sizeof(struct mm_struct) {}\n", json_text(info, "online_cpus"),
+                           json_text(info, "possible_cpus"), json_number(info, "mm_struct_size").value_or(0));
+        if (const std::string basis = json_text(json_member(info, "kernel_profile"), "basis"); !basis.empty())
             out += fmt::format("- the kernel profile (what this kernel's mm_init() allocates): {}\n", basis);
     }
     out += "\n```\n" + format_environment(input.environment) + format_warnings(input.environment.warnings) + "```\n";
@@ -152,15 +70,15 @@ std::string compare_section(const ReportInput& input)
     const Json& compare = input.compare;
     if (!compare.is_object())
         return out + "Not run.\n";
-    const Json& meta = member(compare, "meta");
+    const Json& meta = json_member(compare, "meta");
     out += fmt::format("Profile {}, {} round(s) of {} per run on CPUs {}{}.  Each figure is the mean over the "
                        "rounds; ± is the standard error of that mean in % of it (as perf stat -r prints it).\n\n",
-                       text(member(meta, "profile"), "name"), number(meta, "rounds").value_or(0),
-                       number(meta, "cycles").value_or(0) > 0
-                           ? fmt::format("{:.0f} cycles", *number(meta, "cycles"))
-                           : duration(number(meta, "duration_ns")),
-                       text(meta, "cpus"),
-                       member(meta, "cancelled").is_boolean() && member(meta, "cancelled").get<bool>()
+                       json_text(json_member(meta, "profile"), "name"), json_number(meta, "rounds").value_or(0),
+                       json_number(meta, "cycles").value_or(0) > 0
+                           ? fmt::format("{:.0f} cycles", *json_number(meta, "cycles"))
+                           : duration(json_number(meta, "duration_ns")),
+                       json_text(meta, "cpus"),
+                       json_member(meta, "cancelled").is_boolean() && json_member(meta, "cancelled").get<bool>()
                            ? " (cancelled: partial results)"
                            : "");
     std::vector<std::string> headers;
@@ -168,7 +86,7 @@ std::string compare_section(const ReportInput& input)
         if (!column.header.empty())
             headers.push_back(column.header);
     std::vector<std::vector<std::string>> rows;
-    for (const Json& row : member(compare, "rows")) {
+    for (const Json& row : json_member(compare, "rows")) {
         std::vector<std::string> cells;
         for (const CompareColumn& column : compare_columns())
             if (!column.header.empty())
@@ -180,11 +98,11 @@ std::string compare_section(const ReportInput& input)
            "the same threads.  vs slab: cost per cycle in multiples of the slab floor's.  allocs/cycle, dtor/cycle: "
            "percpu allocations and destructor calls per timed cycle.  kept KiB: percpu memory held when idle.\n\n";
 
-    const Json& ratios = member(compare, "ratios");
+    const Json& ratios = json_member(compare, "ratios");
     std::vector<std::vector<std::string>> ratio_rows;
-    for (const RatioMeaning& ratio : kRatios)
-        ratio_rows.push_back({ratio.key, ratio_text(member(ratios, ratio.key)), ratio.meaning});
-    ratio_rows.push_back({"ctor_percpu_allocs_per_cycle", fixed(number(ratios, "ctor_percpu_allocs_per_cycle"), 3),
+    for (const RatioMeaning& ratio : kReportRatios)
+        ratio_rows.push_back({ratio.key, ratio_text(json_member(ratios, ratio.key)), ratio.meaning});
+    ratio_rows.push_back({"ctor_percpu_allocs_per_cycle", fixed(json_number(ratios, "ctor_percpu_allocs_per_cycle"), 3),
                           "percpu allocations per timed ctor cycle"});
     out += markdown_table({"ratio", "value", "meaning"}, ratio_rows);
     out += "\nThe intervals come from the rounds: each round measures both sides, so drift they share cancels.\n";
@@ -198,28 +116,28 @@ std::string compare_section(const ReportInput& input)
 std::string stacks_text(const Json& trace, std::size_t top)
 {
     std::string out;
-    const Json& sampling = member(trace, "wait_stacks");
-    const double period = number(sampling, "period").value_or(1);
+    const Json& sampling = json_member(trace, "wait_stacks");
+    const double period = json_number(sampling, "period").value_or(1);
     const std::string stacks_are =
         period > 1 ? fmt::format("top stacks (1 wait in {:.0f} sampled past each CPU's first {:.0f}, so their waits and "
                                  "times are estimates)",
-                                 period, number(sampling, "always_first").value_or(0))
+                                 period, json_number(sampling, "always_first").value_or(0))
                    : "top stacks";
-    for (const Json& lock : member(trace, "locks")) {
-        const double contentions = number(lock, "contentions").value_or(0);
+    for (const Json& lock : json_member(trace, "locks")) {
+        const double contentions = json_number(lock, "contentions").value_or(0);
         if (contentions == 0)
             continue;
-        out += fmt::format("\n{}: {:.0f} contentions, {} total wait, {} longest; {}:\n\n", text(lock, "name"),
-                           contentions, duration(number(lock, "wait_ns_total").value_or(0)),
-                           duration(number(lock, "wait_ns_max").value_or(0)), stacks_are);
+        out += fmt::format("\n{}: {:.0f} contentions, {} total wait, {} longest; {}:\n\n", json_text(lock, "name"),
+                           contentions, duration(json_number(lock, "wait_ns_total").value_or(0)),
+                           duration(json_number(lock, "wait_ns_max").value_or(0)), stacks_are);
         std::size_t shown = 0;
-        for (const Json& stack : member(lock, "stacks")) {
+        for (const Json& stack : json_member(lock, "stacks")) {
             if (shown++ == top)
                 break;
-            out += fmt::format("- {:.0f} waits, {} in all, from `{}`\n", number(stack, "count").value_or(0),
-                               duration(number(stack, "wait_ns").value_or(0)), text(stack, "caller"));
+            out += fmt::format("- {:.0f} waits, {} in all, from `{}`\n", json_number(stack, "count").value_or(0),
+                               duration(json_number(stack, "wait_ns").value_or(0)), json_text(stack, "caller"));
             std::string frames;
-            for (const Json& frame : member(stack, "frames"))
+            for (const Json& frame : json_member(stack, "frames"))
                 if (frame.is_string())
                     frames += "      " + frame.get<std::string>() + "\n";
             if (!frames.empty())
@@ -232,14 +150,14 @@ std::string stacks_text(const Json& trace, std::size_t top)
 std::string locks_table(const Json& trace)
 {
     std::vector<std::vector<std::string>> rows;
-    for (const Json& lock : member(trace, "locks"))
-        rows.push_back({text(lock, "name"), fmt::format("{:.0f}", number(lock, "contentions").value_or(0)),
-                        duration(number(lock, "wait_ns_total").value_or(0)), duration(number(lock, "wait_ns_mean")),
-                        duration(number(lock, "wait_ns_max").value_or(0))});
-    const Json& percpu = member(trace, "percpu");
+    for (const Json& lock : json_member(trace, "locks"))
+        rows.push_back({json_text(lock, "name"), fmt::format("{:.0f}", json_number(lock, "contentions").value_or(0)),
+                        duration(json_number(lock, "wait_ns_total").value_or(0)), duration(json_number(lock, "wait_ns_mean")),
+                        duration(json_number(lock, "wait_ns_max").value_or(0))});
+    const Json& percpu = json_member(trace, "percpu");
     return markdown_table({"lock", "contentions", "total wait", "mean wait", "longest"}, rows) +
-           fmt::format("\npercpu allocator: {:.0f} allocations, {:.0f} frees.\n", number(percpu, "allocs").value_or(0),
-                       number(percpu, "frees").value_or(0));
+           fmt::format("\npercpu allocator: {:.0f} allocations, {:.0f} frees.\n", json_number(percpu, "allocs").value_or(0),
+                       json_number(percpu, "frees").value_or(0));
 }
 
 const ReportPart* find_part(const ReportInput& input, const std::string& name)
@@ -268,10 +186,10 @@ std::string execbench_section(const ReportInput& input)
     if (!bench.is_object())
         return out + not_run(input, "execbench");
     out += fmt::format("{:.0f} execs on {} CPU(s) in {}: {:.1f} execs/s, {:.1f} per CPU.\n\n",
-                       number(bench, "total_ops").value_or(0), member(bench, "cpus").size(),
-                       duration(number(bench, "elapsed_ns")), number(bench, "ops_per_sec").value_or(0),
-                       number(bench, "ops_per_sec_per_cpu").value_or(0));
-    const Json& per_exec = member(bench, "trace_per_exec");
+                       json_number(bench, "total_ops").value_or(0), json_member(bench, "cpus").size(),
+                       duration(json_number(bench, "elapsed_ns")), json_number(bench, "ops_per_sec").value_or(0),
+                       json_number(bench, "ops_per_sec_per_cpu").value_or(0));
+    const Json& per_exec = json_member(bench, "trace_per_exec");
     if (!per_exec.is_object()) {
         const ReportPart* part = find_part(input, "execbench");
         const std::string why = part && !part->reason.empty() ? ": " + part->reason : ".";
@@ -279,10 +197,10 @@ std::string execbench_section(const ReportInput& input)
     }
     out += "The percpu allocator while the exec loop ran (system-wide), per exec:\n\n";
     out += markdown_table({"execs", "percpu allocations", "percpu frees", "pcpu_alloc_mutex waits"},
-                          {{fmt::format("{:.0f}", number(per_exec, "execs").value_or(0)),
-                            fixed(number(per_exec, "percpu_allocs"), 3), fixed(number(per_exec, "percpu_frees"), 3),
-                            fixed(number(per_exec, "pcpu_alloc_mutex_contentions"), 3)}});
-    out += stacks_text(member(bench, "trace"), 3);
+                          {{fmt::format("{:.0f}", json_number(per_exec, "execs").value_or(0)),
+                            fixed(json_number(per_exec, "percpu_allocs"), 3), fixed(json_number(per_exec, "percpu_frees"), 3),
+                            fixed(json_number(per_exec, "pcpu_alloc_mutex_contentions"), 3)}});
+    out += stacks_text(json_member(bench, "trace"), 3);
     return out;
 }
 
@@ -292,14 +210,14 @@ std::string percpu_run_section(const ReportInput& input)
     const Json& run = input.percpu_run;
     if (!run.is_object())
         return out + not_run(input, "percpu_trace");
-    const Json& request = member(run, "request");
+    const Json& request = json_member(run, "request");
     out += fmt::format("percpu at {} thread(s), {:.0f} cycles, {:.0f} cycles/s; the tracer's view of the timed "
                        "phase ({}):\n\n",
-                       member(request, "cpus").size(), number(run, "total_cycles").value_or(0),
-                       number(run, "cycles_per_sec").value_or(0),
-                       duration(number(member(member(run, "trace"), "window"), "traced_ns")));
-    out += locks_table(member(run, "trace"));
-    out += stacks_text(member(run, "trace"), 5);
+                       json_member(request, "cpus").size(), json_number(run, "total_cycles").value_or(0),
+                       json_number(run, "cycles_per_sec").value_or(0),
+                       duration(json_number(json_member(json_member(run, "trace"), "window"), "traced_ns")));
+    out += locks_table(json_member(run, "trace"));
+    out += stacks_text(json_member(run, "trace"), 5);
     return out;
 }
 
@@ -318,16 +236,16 @@ std::optional<std::string> mutex_conclusion(const Json& run)
 {
     if (!run.is_object())
         return std::nullopt;
-    for (const Json& lock : member(member(run, "trace"), "locks")) {
-        if (text(lock, "name") != "pcpu_alloc_mutex")
+    for (const Json& lock : json_member(json_member(run, "trace"), "locks")) {
+        if (json_text(lock, "name") != "pcpu_alloc_mutex")
             continue;
-        const double contentions = number(lock, "contentions").value_or(0);
-        const double cycles = number(run, "total_cycles").value_or(0);
+        const double contentions = json_number(lock, "contentions").value_or(0);
+        const double cycles = json_number(run, "total_cycles").value_or(0);
         return fmt::format("In the percpu run at {} thread(s), pcpu_alloc_mutex was contended {:.0f} times in the "
                            "timed phase ({} per cycle), waiting {} in all.",
-                           member(member(run, "request"), "cpus").size(), contentions,
+                           json_member(json_member(run, "request"), "cpus").size(), contentions,
                            cycles > 0 ? fmt::format("{:.3f}", contentions / cycles) : std::string("-"),
-                           duration(number(lock, "wait_ns_total").value_or(0)));
+                           duration(json_number(lock, "wait_ns_total").value_or(0)));
     }
     return std::nullopt;
 }
@@ -337,35 +255,35 @@ std::optional<std::string> mutex_conclusion(const Json& run)
 std::vector<std::string> report_conclusions(const ReportInput& input)
 {
     std::vector<std::string> conclusions;
-    const Json& per_exec = member(input.execbench, "trace_per_exec");
-    if (const auto allocs = number(per_exec, "percpu_allocs"))
+    const Json& per_exec = json_member(input.execbench, "trace_per_exec");
+    if (const auto allocs = json_number(per_exec, "percpu_allocs"))
         conclusions.push_back(fmt::format(
             "exec makes {:.2f} percpu allocations per exec on this kernel ({}), counted system-wide over {:.0f} "
             "execs{}.",
-            *allocs, text(input.execbench, "kernel_release"), number(per_exec, "execs").value_or(0),
-            number(per_exec, "pcpu_alloc_mutex_contentions")
+            *allocs, json_text(input.execbench, "kernel_release"), json_number(per_exec, "execs").value_or(0),
+            json_number(per_exec, "pcpu_alloc_mutex_contentions")
                 ? fmt::format(", with {:.3f} waits for pcpu_alloc_mutex per exec",
-                              *number(per_exec, "pcpu_alloc_mutex_contentions"))
+                              *json_number(per_exec, "pcpu_alloc_mutex_contentions"))
                 : std::string()));
 
-    const Json& ratios = member(input.compare, "ratios");
-    for (const RatioMeaning& ratio : kRatios)
-        if (number(member(ratios, ratio.key), "value"))
+    const Json& ratios = json_member(input.compare, "ratios");
+    for (const RatioMeaning& ratio : kReportRatios)
+        if (json_number(json_member(ratios, ratio.key), "value"))
             conclusions.push_back(
-                fmt::format("{}: {}.", ratio.meaning, ratio_text(member(ratios, ratio.key))));
-    const Json& ctor = member(ratios, "ctor_scaling_2t");
-    const Json& percpu = member(ratios, "percpu_scaling_2t");
-    if (number(ctor, "ci95_low") && number(percpu, "ci95_high") && number(ctor, "ci95_high") &&
-        number(percpu, "ci95_low")) {
-        if (*number(ctor, "ci95_low") > *number(percpu, "ci95_high"))
+                fmt::format("{}: {}.", ratio.meaning, ratio_text(json_member(ratios, ratio.key))));
+    const Json& ctor = json_member(ratios, "ctor_scaling_2t");
+    const Json& percpu = json_member(ratios, "percpu_scaling_2t");
+    if (json_number(ctor, "ci95_low") && json_number(percpu, "ci95_high") && json_number(ctor, "ci95_high") &&
+        json_number(percpu, "ci95_low")) {
+        if (*json_number(ctor, "ci95_low") > *json_number(percpu, "ci95_high"))
             conclusions.push_back("At 2 threads ctor scales better than percpu: their 95% intervals do not overlap.");
-        else if (*number(percpu, "ci95_low") > *number(ctor, "ci95_high"))
+        else if (*json_number(percpu, "ci95_low") > *json_number(ctor, "ci95_high"))
             conclusions.push_back("At 2 threads percpu scales better than ctor: their 95% intervals do not overlap.");
         else
             conclusions.push_back("The 95% intervals of ctor's and percpu's scaling overlap: these rounds do not "
                                   "tell their scaling apart; more rounds (or a quieter machine) might.");
     }
-    if (const auto allocs = number(ratios, "ctor_percpu_allocs_per_cycle"))
+    if (const auto allocs = json_number(ratios, "ctor_percpu_allocs_per_cycle"))
         conclusions.push_back(fmt::format("ctor makes {:.3f} percpu allocations per timed cycle.", *allocs));
     if (const auto mutex = mutex_conclusion(input.percpu_run))
         conclusions.push_back(*mutex);
