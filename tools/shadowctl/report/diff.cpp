@@ -37,8 +37,6 @@ constexpr SubcommandHelp kHelp{
     "  shadowctl diff --json old/report.json new/report.json",
     "diff", 1};
 
-constexpr const char* kReportSchema = "shadowslab-report/1";
-
 DiffSide side_of(const Json& report, const std::string& source)
 {
     DiffSide side;
@@ -333,11 +331,12 @@ Json read_report(const std::string& path)
         throw std::runtime_error(fmt::format("{}: not JSON ({})", file, parse.what()));
     }
     const std::string schema = json_text(report, "schema");
-    if (schema != kReportSchema)
+    const std::string report_schema = schema_name("report", 1);
+    if (schema != report_schema)
         throw std::runtime_error(fmt::format("{}: not a report ({}): diff reads the report.json that shadowctl "
                                              "report writes, schema {}",
                                              file, schema.empty() ? "no schema" : "schema " + schema,
-                                             kReportSchema));
+                                             report_schema));
     return report;
 }
 
