@@ -14,7 +14,10 @@
  * caller makes it live, or destroys it if the copy-out failed.  DESTROY
  * makes it not live again before it purges, so the purge (seconds for a
  * million objects) runs without the registry lock.  Only live caches are
- * found by id and listed.
+ * found by id and listed.  The name check sees every registered cache, live
+ * or not, so it reads the name the registry keeps (shadow_user_cache.name),
+ * never the shadow_cache: DESTROY frees that outside the registry lock,
+ * before it takes the entry out.
  *
  * Locking
  * -------
@@ -53,6 +56,7 @@
 struct shadow_user_cache {
 	u32 id;
 	bool live;			/* found by id; registry lock */
+	char name[SHADOWSLAB_NAME_LEN];	/* the cache's, while registered */
 	refcount_t users;		/* 1 for the registry, +1 per ioctl */
 	struct shadow_cache *cache;
 	struct shadow_objtype *type;
@@ -111,7 +115,7 @@ static bool shadow_name_taken(const char *name,
 	lockdep_assert_held(&shadow_registry_lock);
 	/* Live or not: a cache being created or destroyed keeps its name. */
 	idr_for_each_entry(&shadow_registry, uc, id)
-		if (uc != self && !strcmp(shadow_cache_name(uc->cache), name))
+		if (uc != self && !strcmp(uc->name, name))
 			return true;
 	return false;
 }
@@ -132,7 +136,6 @@ long shadow_ioctl_cache_create(void *arg)
 		.magazine_size = req->magazine_size,
 	};
 	struct shadow_user_cache *uc;
-	char name[SHADOWSLAB_NAME_LEN];
 	int id, err;
 
 	if (req->reserved || req->flags & ~SHADOWSLAB_CACHE_FLAGS_ALL ||
@@ -164,15 +167,15 @@ long shadow_ioctl_cache_create(void *arg)
 	uc->id = id;
 	/* ':' is not allowed in given names: generated ones never collide. */
 	if (req->name[0])
-		strscpy(name, req->name, sizeof(name));
+		strscpy(uc->name, req->name, sizeof(uc->name));
 	else
-		snprintf(name, sizeof(name), "%s:%d",
+		snprintf(uc->name, sizeof(uc->name), "%s:%d",
 			 shadow_objtype_name(uc->type), id);
 	err = -EEXIST;
-	if (shadow_name_taken(name, uc))
+	if (shadow_name_taken(uc->name, uc))
 		goto err_idr;
 
-	args.name = name;
+	args.name = uc->name;
 	args.size = shadow_objtype_size(uc->type);
 	args.align = shadow_objtype_align(uc->type);
 	args.priv = uc->type;

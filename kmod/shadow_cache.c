@@ -1198,11 +1198,6 @@ void shadow_cache_get_stats(struct shadow_cache *cache,
 	st->percpu_bytes = constructed * cache->obj_percpu_bytes;
 }
 
-const char *shadow_cache_name(const struct shadow_cache *cache)
-{
-	return cache->name;
-}
-
 static int shadow_cache_debugfs_show(struct seq_file *m, void *unused)
 {
 	struct shadow_cache *cache = m->private;

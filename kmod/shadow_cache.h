@@ -114,6 +114,5 @@ void shadow_cache_teardown(struct shadow_cache *cache);
 /* Fill the cache's part of @stats; the caller fills id, spec and faults. */
 void shadow_cache_get_stats(struct shadow_cache *cache,
 			    struct shadowslab_cache_stats *stats);
-const char *shadow_cache_name(const struct shadow_cache *cache);
 
 #endif /* _SHADOWSLAB_SHADOW_CACHE_H */
